@@ -1,0 +1,118 @@
+"""Requests (诉求): submit, follow, and move through their life.
+
+Every action goes through ``server.requests.service.act`` and so through the state machine.
+"""
+
+from __future__ import annotations
+
+from flask import request as http_request
+from flask_jwt_extended import current_user
+
+from mini_program_api import idempotency
+from mini_program_api.schemas import requests as schemas
+from server import clock
+from server.accounts.enums import Role
+from server.errors import Forbidden
+from server.http import Blueprint, PageArgs, bounded_id, login_required, page_schema
+from server.requests import queries, service
+from server.requests.enums import Action
+
+blp = Blueprint("requests", __name__, url_prefix="/api/v1", description="诉求 Requests")
+
+RequestPage = page_schema(schemas.RequestSummaryOut)
+
+
+def _require_role(role: Role) -> None:
+    if role not in current_user.roles:
+        raise Forbidden("当前账号没有此角色")
+
+
+@blp.post("/requests")
+@login_required(blp)
+@blp.arguments(schemas.SubmitIn)
+@blp.response(201, schemas.RequestOut)
+@blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                      "schema": {"type": "string", "maxLength": 128},
+                      "description": "replays the first response for the same key and body"}])
+@blp.errors(403, 409, 422)
+def submit(body):
+    """Submit a request; it is dispatched to the A-post team of its grid."""
+    _require_role(Role.RESIDENT)
+    return idempotency.run(
+        user=current_user, key=http_request.headers.get("Idempotency-Key"), body=body,
+        produce=lambda: service.submit(resident=current_user, now=clock.now(), commit=False, **body),
+        dump=schemas.RequestOut().dump, status=201,
+    )
+
+
+@blp.get("/requests/mine")
+@login_required(blp)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, RequestPage)
+@blp.errors(422)
+def my_requests(page):
+    """The caller's own requests, newest first."""
+    return queries.mine(current_user, page)
+
+
+@blp.get("/tasks")
+@login_required(blp)
+@blp.arguments(schemas.TasksArgs, location="query")
+@blp.response(200, RequestPage)
+@blp.errors(403, 422)
+def tasks(args):
+    """Work for a member: ``available`` (my teams, not taken) or ``mine`` (held by me)."""
+    _require_role(Role.MEMBER)
+    return queries.tasks(current_user, args["scope"], args)
+
+
+@blp.get("/review")
+@login_required(blp)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, RequestPage)
+@blp.errors(403, 422)
+def review(page):
+    """The committee's desk: awaiting review, escalated to the committee, whistled or overdue."""
+    _require_role(Role.COMMITTEE)
+    return queries.review(current_user, clock.now(), page)
+
+
+@blp.get("/requests/<int:request_id>")
+@login_required(blp)
+@blp.response(200, schemas.RequestOut)
+@blp.errors(404)
+def get_request(request_id: int):
+    """One request with its timeline, for its owner, team, handler or committee."""
+    request, _ = service.get_visible(bounded_id(request_id), current_user)
+    return request
+
+
+def _action(action: Action, schema, summary: str, *, note_field: str | None = None):
+    """Declare ``POST /requests/<id>/<action>``: validate, call the service, return the request."""
+
+    def view(body, request_id: int):
+        body = dict(body)
+        note = body.pop(note_field, None) if note_field else None
+        return service.act(request_id=bounded_id(request_id), action=action, actor=current_user,
+                           now=clock.now(), note=note, **body)
+
+    view.__name__ = f"{action.value}_request"
+    view.__doc__ = summary
+    view = blp.errors(403, 404, 409, 422)(view)
+    view = blp.response(200, schemas.RequestOut)(view)
+    view = blp.arguments(schema, required=schema is not schemas.EmptyIn)(view)
+    view = login_required(blp)(view)
+    blp.post(f"/requests/<int:request_id>/{action.value}")(view)
+
+
+_action(Action.CANCEL, schemas.EmptyIn, "Withdraw a request before anyone accepts it (owner).")
+_action(Action.ACCEPT, schemas.EmptyIn, "Take a dispatched request; the first member wins, others get 409.")
+_action(Action.PROGRESS, schemas.NoteIn, "Record progress with a note and photos (handler).", note_field="note")
+_action(Action.RESOLVE, schemas.NoteIn, "Report the work done (handler; committee after a whistle).", note_field="note")
+_action(Action.APPROVE, schemas.ApproveIn, "Review passed: the request is closed (committee).", note_field="note")
+_action(Action.RETURN, schemas.ReasonIn, "Send resolved work back to its handler (committee).", note_field="reason")
+_action(Action.ASSIGN, schemas.AssignIn, "Give the request to a named member (committee).", note_field="note")
+_action(Action.REJECT, schemas.ReasonIn, "Close an invalid request with a reason (committee).", note_field="reason")
+_action(Action.ESCALATE, schemas.EscalateIn, "Blow the whistle to a department (committee).", note_field="note")
+_action(Action.RATE, schemas.RateIn, "Rate a closed request (owner).", note_field="comment")
+_action(Action.REOPEN, schemas.ReasonIn, "Reopen after an unresolved or dissatisfied rating (owner).", note_field="reason")

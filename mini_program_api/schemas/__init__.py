@@ -1,0 +1,1 @@
+"""Input and output schemas of the mini-program API, one module per resource."""

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from mini_program_api.schemas.common import Text
+from server.http import StrictSchema
+
+
+class WeChatLoginIn(StrictSchema):
+    code = Text(128, min_length=1, required=True, metadata={"description": "wx.login code"})
+
+
+class UserOut(ma.Schema):
+    id = ma.fields.Integer()
+    nickname = ma.fields.String(allow_none=True)
+    roles = ma.fields.List(ma.fields.String())
+    home_community_id = ma.fields.Integer(allow_none=True)
+    home_section_id = ma.fields.Integer(allow_none=True)
+    phone_bound = ma.fields.Function(lambda user: bool(user.phone))
+
+
+class TokensOut(ma.Schema):
+    access_token = ma.fields.String(required=True)
+    refresh_token = ma.fields.String(required=True)
+    user = ma.fields.Nested(UserOut)
+
+
+class TeamRefOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    post = ma.fields.String()
+    community_id = ma.fields.Integer()
+
+
+class MeOut(UserOut):
+    teams = ma.fields.List(ma.fields.Nested(TeamRefOut))
+    committee_of = ma.fields.List(ma.fields.Integer())

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from mini_program_api.schemas.common import Id, LocalDateTime, Text
+from server.http import StrictSchema
+from server.requests.enums import STATUS_LABELS, Satisfaction, Status
+from server.uploads.service import url_for_photo
+
+PhotoIds = ma.fields.List(Id(), validate=ma.validate.Length(max=9), load_default=list)
+
+
+class SubmitIn(StrictSchema):
+    category_code = Text(32, min_length=1, required=True)
+    description = Text(2000, min_length=5, required=True)
+    section_id = Id(required=True)
+    address = Text(200, load_default=None, allow_none=True)
+    lat = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
+    lng = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
+    photo_ids = PhotoIds
+    public = ma.fields.Boolean(load_default=False)
+
+
+class NoteIn(StrictSchema):
+    note = Text(2000, min_length=1, required=True)
+    photo_ids = PhotoIds
+
+
+class ReasonIn(StrictSchema):
+    reason = Text(500, min_length=1, required=True)
+
+
+class ApproveIn(StrictSchema):
+    note = Text(500, load_default=None, allow_none=True)
+
+
+class AssignIn(StrictSchema):
+    member_id = Id(required=True)
+    note = Text(500, load_default=None, allow_none=True)
+
+
+class EscalateIn(StrictSchema):
+    department = Text(64, min_length=1, required=True)
+    note = Text(500, min_length=1, required=True)
+
+
+class CommitteeResolveIn(NoteIn):
+    pass
+
+
+class RateIn(StrictSchema):
+    resolved = ma.fields.Boolean(required=True)
+    satisfaction = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Satisfaction]))
+    comment = Text(500, load_default=None, allow_none=True)
+
+
+class EmptyIn(StrictSchema):
+    pass
+
+
+class TasksArgs(StrictSchema):
+    scope = ma.fields.String(load_default="available", validate=ma.validate.OneOf(["available", "mine"]))
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class PhotoOut(ma.Schema):
+    id = ma.fields.Integer()
+    url = ma.fields.Function(url_for_photo)
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()
+
+
+class UploadOut(PhotoOut):
+    pass
+
+
+class CategoryRefOut(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class EventOut(ma.Schema):
+    id = ma.fields.Integer()
+    action = ma.fields.String()
+    actor_role = ma.fields.String()
+    actor_id = ma.fields.Integer(allow_none=True)
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    data = ma.fields.Dict(allow_none=True)
+    created_at = LocalDateTime()
+
+
+class RequestSummaryOut(ma.Schema):
+    id = ma.fields.Integer()
+    no = ma.fields.String()
+    status = ma.fields.String()
+    status_label = ma.fields.Function(lambda r: STATUS_LABELS[Status(r.status)])
+    category = ma.fields.Nested(CategoryRefOut)
+    description = ma.fields.String()
+    community_id = ma.fields.Integer()
+    grid_id = ma.fields.Integer()
+    section_id = ma.fields.Integer()
+    hop = ma.fields.String(allow_none=True)
+    team_id = ma.fields.Integer(allow_none=True)
+    handler_id = ma.fields.Integer(allow_none=True)
+    public = ma.fields.Boolean()
+    submitted_at = LocalDateTime()
+    accept_deadline = LocalDateTime(allow_none=True)
+    resolve_deadline = LocalDateTime(allow_none=True)
+    updated_at = LocalDateTime()
+
+
+class RatingOut(ma.Schema):
+    cycle = ma.fields.Integer()
+    resolved = ma.fields.Boolean()
+    satisfaction = ma.fields.String()
+    comment = ma.fields.String(allow_none=True)
+    created_at = LocalDateTime()
+
+
+class RequestOut(RequestSummaryOut):
+    """What the owner, the handling team and the committee see."""
+
+    address = ma.fields.String(allow_none=True)
+    lat = ma.fields.Float(allow_none=True)
+    lng = ma.fields.Float(allow_none=True)
+    channel = ma.fields.String()
+    accepted_at = LocalDateTime(allow_none=True)
+    resolved_at = LocalDateTime(allow_none=True)
+    closed_at = LocalDateTime(allow_none=True)
+    reopen_count = ma.fields.Integer()
+    photos = ma.fields.List(ma.fields.Nested(PhotoOut))
+    timeline = ma.fields.List(ma.fields.Nested(EventOut), attribute="events")
+    ratings = ma.fields.List(ma.fields.Nested(RatingOut))

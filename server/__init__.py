@@ -1,0 +1,47 @@
+"""Huying (呼应): the composition root.
+
+``create_app`` wires configuration, extensions, the faces (mini-program API, public pages,
+Open311) and CLI commands. Nothing here does I/O or starts threads; the scheduler runs in its
+own process (``flask scheduler run``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    from server import clock, config, extensions, faces, models  # noqa: F401
+    from server.accounts import tokens
+    from server.cli import register_cli
+
+    app = Flask(__name__, instance_path=str(config.INSTANCE))
+    app.config.from_mapping(config.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    config.check(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
+    app.json.ensure_ascii = False
+
+    extensions.db.init_app(app)
+    extensions.init_sqlite_pragmas(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(Path(__file__).parent / "migrations"),
+        render_as_batch=True,
+    )
+    clock.init_app(app)
+    tokens.init_app(app)
+    faces.init_app(app)
+    register_cli(app)
+    return app
+
+
+def _engine_options(cfg) -> dict:
+    uri = str(cfg["SQLALCHEMY_DATABASE_URI"])
+    if uri.startswith("sqlite"):
+        # Writers wait for each other instead of failing with "database is locked".
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

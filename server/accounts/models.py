@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.types import UTCDateTime
+
+
+class User(db.Model):
+    """A person who logged in through WeChat (or was imported before they did).
+
+    ``name``, ``phone`` and ``openid`` are personal data: never on a public page or in a log.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    nickname: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    home_community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    home_section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        foreign_keys="RoleGrant.user_id",
+    )
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted({g.role for g in self.grants})
+
+
+class RoleGrant(db.Model):
+    """A role held by a user; committee grants are scoped to one community."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role", "community_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+
+
+class RevokedToken(db.Model):
+    """A revoked JWT, by ``jti``; a whole refresh family is revoked as ``family:<id>``."""
+
+    __tablename__ = "revoked_tokens"
+    __table_args__ = (Index("ix_revoked_tokens_expires_at", "expires_at"),)
+
+    jti: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,111 @@
+"""Use cases of accounts: WeChat login, token refresh and logout, role checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from server.accounts import tokens
+from server.accounts.enums import Role
+from server.accounts.models import RevokedToken, RoleGrant, User
+from server.errors import Unauthorized
+from server.extensions import db
+from server.wechat.client import WeChatClient
+
+
+def login_with_wechat(*, client: WeChatClient, code: str, now: datetime) -> tuple[User, dict]:
+    """Exchange a ``wx.login`` code; the first login creates a resident."""
+    session = client.code_to_session(code)
+    user = db.session.scalar(select(User).where(User.openid == session.openid))
+    if user is None:
+        user = User(openid=session.openid, created_at=now)
+        user.grants.append(RoleGrant(role=Role.RESIDENT, created_at=now))
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same person logged in twice at once
+            db.session.rollback()
+            user = db.session.scalar(select(User).where(User.openid == session.openid))
+    if not user.is_active:
+        raise Unauthorized("账号已停用", code=40103)
+    return user, tokens.issue(user)
+
+
+def refresh(*, user: User, payload: dict, now: datetime) -> dict:
+    """Rotate: revoke the presented refresh token and issue a new pair in the same family.
+
+    Two refreshes with the same token race on the primary key of ``revoked_tokens``; the
+    loser is treated as reuse.
+    """
+    db.session.add(_revocation(payload, user.id, "rotated", now))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        revoke_family(payload, user.id, now)
+        raise Unauthorized("登录已失效，请重新登录", code=40101) from None
+    return tokens.issue(user, family=payload["fam"])
+
+
+def revoke_family(payload: dict, user_id: int, now: datetime, reason: str = "reuse") -> None:
+    """Every token of one login dies: on logout, or when a rotated refresh token comes back."""
+    key = f"family:{payload['fam']}"
+    if db.session.get(RevokedToken, key) is None:
+        db.session.add(
+            RevokedToken(
+                jti=key, user_id=user_id, reason=reason, created_at=now,
+                expires_at=now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+            )
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+
+
+def logout(*, user: User, payload: dict, now: datetime) -> None:
+    """Revoke the whole login (access and refresh tokens share a family)."""
+    revoke_family(payload, user.id, now, reason="logout")
+
+
+def _revocation(payload: dict, user_id: int, reason: str, now: datetime) -> RevokedToken:
+    return RevokedToken(
+        jti=payload["jti"], user_id=user_id, reason=reason, created_at=now,
+        expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+    )
+
+
+def is_committee_of(user_id: int, community_id: int) -> bool:
+    """Fresh from the database: a demoted committee member loses the power at once."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    RoleGrant.user_id == user_id,
+                    RoleGrant.role == Role.COMMITTEE,
+                    RoleGrant.community_id == community_id,
+                )
+            )
+        )
+    )
+
+
+def committee_communities(user_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(RoleGrant.community_id).where(
+                RoleGrant.user_id == user_id, RoleGrant.role == Role.COMMITTEE
+            )
+        )
+    )
+
+
+def has_role(user_id: int, role: Role) -> bool:
+    return bool(
+        db.session.scalar(
+            select(exists().where(RoleGrant.user_id == user_id, RoleGrant.role == role))
+        )
+    )

@@ -1,0 +1,1 @@
+"""Request categories and their deadlines."""

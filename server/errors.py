@@ -1,0 +1,81 @@
+"""Domain errors: one shape for every failure, with a stable code and a readable message.
+
+The code is the HTTP status times 100 plus a number, so the mini-program can branch on it.
+Messages are in Chinese because residents and staff read them.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = 40000
+    msg = "请求有误"
+
+    def __init__(self, msg: str | None = None, *, code: int | None = None, errors=None, headers=None):
+        super().__init__(msg or self.msg)
+        self.msg = msg or self.msg
+        if code is not None:
+            self.code = code
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(DomainError):
+    status, code, msg = 400, 40000, "请求有误"
+
+
+class Unauthorized(DomainError):
+    status, code, msg = 401, 40100, "请先登录"
+
+
+class Forbidden(DomainError):
+    status, code, msg = 403, 40300, "无权执行此操作"
+
+
+class NotFound(DomainError):
+    status, code, msg = 404, 40400, "未找到"
+
+
+class Conflict(DomainError):
+    status, code, msg = 409, 40900, "状态冲突"
+
+
+class PayloadTooLarge(DomainError):
+    status, code, msg = 413, 41300, "文件太大"
+
+
+class UnsupportedMedia(DomainError):
+    status, code, msg = 415, 41500, "不支持的文件类型"
+
+
+class Invalid(DomainError):
+    status, code, msg = 422, 42200, "参数校验失败"
+
+
+class TooManyRequests(DomainError):
+    status, code, msg = 429, 42900, "操作太频繁，请稍后再试"
+
+
+class BadGateway(DomainError):
+    status, code, msg = 502, 50200, "上游服务不可用，请稍后再试"
+
+
+class Unavailable(DomainError):
+    status, code, msg = 503, 50300, "服务繁忙，请稍后再试"
+
+
+# Stable codes beyond the defaults, gathered here so that they stay unique and documented.
+CODES = {
+    40101: "登录已失效，请重新登录 (token missing, malformed, expired, revoked or of the wrong type)",
+    40102: "微信登录凭证无效或已使用 (WeChat code invalid or used)",
+    40103: "账号已停用 (account disabled)",
+    40901: "当前状态不允许此操作 (action not allowed in the current status)",
+    40902: "已被他人接单 (someone else accepted first)",
+    40903: "相同的幂等键正在处理中 (same Idempotency-Key in flight)",
+    40904: "重复提交 (duplicate)",
+    42201: "幂等键已用于不同的内容 (Idempotency-Key reused with another body)",
+    42202: "图片尺寸超出限制 (image has too many pixels)",
+    50201: "无法连接微信服务 (WeChat unreachable)",
+    50301: "微信服务繁忙 (WeChat busy or rate limited)",
+}

@@ -1,0 +1,1 @@
+"""Places and the people who serve them: communities, grids, sections and duty teams."""

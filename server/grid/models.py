@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.types import UTCDateTime
+
+
+class Community(db.Model):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str | None] = mapped_column(String(64))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    grids: Mapped[list[Grid]] = relationship(
+        back_populates="community", order_by="Grid.id", lazy="selectin"
+    )
+
+
+class Grid(db.Model):
+    __tablename__ = "grids"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    community: Mapped[Community] = relationship(back_populates="grids")
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="grid", order_by="Section.id", lazy="selectin"
+    )
+
+
+class Section(db.Model):
+    """A closed section (封闭片区) of a grid."""
+
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("grid_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    grid: Mapped[Grid] = relationship(back_populates="sections")
+
+
+class Team(db.Model):
+    """A duty team: post A belongs to a grid, post B to a section."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    post: Mapped[str] = mapped_column(String(1))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), unique=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class TeamMember(db.Model):
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    team: Mapped[Team] = relationship()

@@ -1,0 +1,242 @@
+"""The JSON envelope, the error shape and the OpenAPI plumbing shared by every JSON face.
+
+Success: ``{"code": 0, "msg": "ok", "data": …}``. Error: the real HTTP status with
+``{"code": <stable non-zero>, "msg": "<readable>", "data": null, "errors": {field: [...]}}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import logging
+
+import marshmallow as ma
+from flask import jsonify
+from flask_jwt_extended import current_user, get_jwt, jwt_required
+from flask_smorest import Api as _Api
+from flask_smorest import Blueprint as _Blueprint
+from werkzeug.exceptions import HTTPException
+
+from server.errors import DomainError, Invalid, NotFound
+
+log = logging.getLogger(__name__)
+
+
+class ErrorEnvelope(ma.Schema):
+    code = ma.fields.Integer(required=True, metadata={"description": "stable error code"})
+    msg = ma.fields.String(required=True, metadata={"description": "readable message (zh-CN)"})
+    data = ma.fields.Raw(allow_none=True)
+    errors = ma.fields.Dict(metadata={"description": "field errors, by field"})
+
+
+_ENVELOPES: dict = {}
+
+
+def envelope_of(schema: ma.Schema) -> ma.Schema:
+    """An envelope schema around ``schema``, for the OpenAPI document (cached by class)."""
+    key = (type(schema), getattr(schema, "many", False))
+    if key not in _ENVELOPES:
+        name = type(schema).__name__.removesuffix("Schema") + ("List" if key[1] else "")
+        cls = type(
+            f"{name}Envelope",
+            (ma.Schema,),
+            {
+                "code": ma.fields.Integer(required=True, metadata={"example": 0}),
+                "msg": ma.fields.String(required=True, metadata={"example": "ok"}),
+                "data": ma.fields.Nested(schema, required=True, allow_none=True),
+            },
+        )
+        _ENVELOPES[key] = cls()
+    return _ENVELOPES[key]
+
+
+class Blueprint(_Blueprint):
+    """A flask-smorest blueprint whose responses are wrapped in the envelope."""
+
+    @staticmethod
+    def _prepare_response_content(data):
+        return {"code": 0, "msg": "ok", "data": data}
+
+    @staticmethod
+    def _make_doc_response_schema(schema):
+        return envelope_of(schema) if schema is not None else None
+
+    def errors(self, *statuses: int):
+        """Document the error statuses an endpoint can answer with."""
+
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response=_RESPONSE_NAMES[status])(func)
+            return func
+
+        return decorator
+
+
+_RESPONSE_NAMES = {
+    400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+    409: "CONFLICT", 413: "REQUEST_ENTITY_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS", 502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+_HTTP_CODES = {
+    400: (40000, "请求有误"),
+    401: (40100, "请先登录"),
+    403: (40300, "无权执行此操作"),
+    404: (40400, "未找到"),
+    405: (40500, "不支持的请求方法"),
+    409: (40900, "状态冲突"),
+    413: (41300, "上传内容太大"),
+    415: (41500, "不支持的内容类型"),
+    422: (42200, "参数校验失败"),
+    429: (42900, "操作太频繁，请稍后再试"),
+}
+
+
+def error_response(status: int, code: int, msg: str, *, errors=None, headers=None):
+    body = {"code": code, "msg": msg, "data": None}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+class Api(_Api):
+    ERROR_SCHEMA = ErrorEnvelope
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        code, msg = _HTTP_CODES.get(error.code, (error.code * 100, error.name))
+        errors = data.get("errors") or data.get("messages")
+        if isinstance(errors, dict) and len(errors) == 1 and set(errors) <= {"json", "query", "form", "files", "headers"}:
+            errors = next(iter(errors.values()))  # webargs nests errors under the location
+        if error.code == 422 and errors:
+            msg = "参数校验失败：" + "；".join(_flatten(errors))[:200]
+        return error_response(error.code, code, msg, errors=errors, headers=data.get("headers"))
+
+
+def _flatten(errors, prefix="") -> list[str]:
+    out = []
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            out += _flatten(value, f"{prefix}{key}." if prefix or key != "_schema" else "")
+    elif isinstance(errors, list):
+        for item in errors:
+            out += _flatten(item, prefix) if not isinstance(item, str) else [f"{prefix.rstrip('.')}: {item}" if prefix else item]
+    else:
+        out.append(f"{prefix.rstrip('.')}: {errors}")
+    return out
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        return error_response(error.status, error.code, error.msg, errors=error.errors,
+                              headers=error.headers)
+
+    @app.errorhandler(ma.ValidationError)
+    def _validation(error: ma.ValidationError):
+        return error_response(422, 42200, "参数校验失败", errors=error.messages)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return app.extensions["api"].handle_http_exception(error)
+        log.exception("unhandled error: %s", type(error).__name__)
+        return error_response(500, 50000, "服务器内部错误，请稍后再试")
+
+
+class StrictSchema(ma.Schema):
+    """Input schemas reject fields they do not know (mass assignment is a 422)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+# --- identifiers and pagination -------------------------------------------------------------
+
+MAX_ID = 2**31 - 1
+
+
+def bounded_id(value) -> int:
+    """Ids beyond the column's range cannot exist: 404 rather than a database error."""
+    if not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise NotFound()
+    return value
+
+
+class PageArgs(StrictSchema):
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+def encode_cursor(value: int | None) -> str | None:
+    return None if value is None else base64.urlsafe_b64encode(str(value).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """Cursors are opaque to clients; a malformed one is a 422, not a 500."""
+    if cursor is None:
+        return None
+    try:
+        value = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Invalid("分页游标无效", errors={"cursor": ["invalid cursor"]}) from None
+    if not 0 < value <= MAX_ID:
+        raise Invalid("分页游标无效", errors={"cursor": ["invalid cursor"]})
+    return value
+
+
+def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    name = item_schema.__name__.removesuffix("Schema") + "Page"
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "next_cursor": ma.fields.String(allow_none=True, required=True),
+        },
+    )
+
+
+def keyset_page(query, id_column, args: dict, *, descending: bool = True):
+    """Run a keyset-paginated query; returns ``{"items", "next_cursor"}``."""
+    from server.extensions import db
+
+    after = decode_cursor(args.get("cursor"))
+    limit = args["limit"]
+    if after is not None:
+        query = query.where(id_column < after if descending else id_column > after)
+    query = query.order_by(id_column.desc() if descending else id_column.asc()).limit(limit + 1)
+    rows = list(db.session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows, "next_cursor": encode_cursor(rows[-1].id) if more and rows else None}
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+
+def login_required(blp: Blueprint, *, refresh: bool = False):
+    """``jwt_required`` plus its OpenAPI security requirement and 401 documentation."""
+
+    def decorator(func):
+        @functools.wraps(func)
+        @jwt_required(refresh=refresh)
+        def wrapper(*args, **kwargs):
+            if current_user is None:  # deleted or disabled since the token was issued
+                return error_response(401, 40101, "登录已失效，请重新登录")
+            return func(*args, **kwargs)
+
+        wrapper = blp.doc(security=[{"bearerAuth": []}])(wrapper)
+        return blp.alt_response(401, response="UNAUTHORIZED")(wrapper)
+
+    return decorator
+
+
+def token_claims() -> dict:
+    return get_jwt()

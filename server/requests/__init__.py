@@ -1,0 +1,1 @@
+"""Residents' requests (诉求): their life, timeline, photos and ratings."""

@@ -1,0 +1,70 @@
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    DISPATCHED = "dispatched"  # waiting for a member of the current team to accept (待接单)
+    ACCEPTED = "accepted"  # a member took it (已接单)
+    IN_PROGRESS = "in_progress"  # work under way (办理中)
+    RESOLVED = "resolved"  # the handler says done; awaiting the committee's review (待审核)
+    REFERRED = "referred"  # whistle blown to a department (吹哨)
+    CLOSED = "closed"  # review passed (已办结)
+    REJECTED = "rejected"  # invalid request, closed with a reason (已驳回)
+    CANCELLED = "cancelled"  # withdrawn by the resident (已撤回)
+
+
+OPEN_STATUSES = (
+    Status.DISPATCHED,
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.RESOLVED,
+    Status.REFERRED,
+)
+
+STATUS_LABELS = {
+    Status.DISPATCHED: "待接单",
+    Status.ACCEPTED: "已接单",
+    Status.IN_PROGRESS: "办理中",
+    Status.RESOLVED: "待审核",
+    Status.REFERRED: "已吹哨",
+    Status.CLOSED: "已办结",
+    Status.REJECTED: "已驳回",
+    Status.CANCELLED: "已撤回",
+}
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    ESCALATE_HOP = "escalate_hop"  # system: moves unaccepted work to the next hop
+    ACCEPT = "accept"
+    CANCEL = "cancel"
+    PROGRESS = "progress"
+    RESOLVE = "resolve"
+    APPROVE = "approve"
+    RETURN = "return"
+    ASSIGN = "assign"
+    REJECT = "reject"
+    ESCALATE = "escalate"  # committee blows the whistle to a department
+    RATE = "rate"
+    REOPEN = "reopen"
+
+
+class Hop(StrEnum):
+    A = "A"
+    B = "B"
+    COMMITTEE = "committee"
+
+
+class Satisfaction(StrEnum):
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+
+
+class Relation(StrEnum):
+    """How the acting user stands to one request; the state table speaks in these."""
+
+    OWNER = "owner"
+    TEAM = "team"  # member of the team it is dispatched to
+    HANDLER = "handler"
+    COMMITTEE = "committee"  # committee of the request's community
+    SYSTEM = "system"

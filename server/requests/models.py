@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.types import UTCDateTime
+
+
+class Request(db.Model):
+    """A resident's request. Only ``server.requests.workflow`` changes ``status``.
+
+    ``address`` and ``resident_id`` are personal; public faces use ``no``, never ``id``.
+    """
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        Index("ix_requests_team_status", "team_id", "status"),
+        Index("ix_requests_resident", "resident_id", "id"),
+        Index("ix_requests_community_status", "community_id", "status"),
+        Index("ix_requests_accept_deadline", "status", "accept_deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    no: Mapped[str] = mapped_column(String(32), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(32), default="miniprogram")
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(200))
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    public: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    hop: Mapped[str | None] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    accept_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolve_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+
+    category = relationship("Category", lazy="joined")
+    events: Mapped[list[Event]] = relationship(
+        back_populates="request", order_by="Event.id", lazy="selectin"
+    )
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="request", order_by="Photo.id", lazy="selectin"
+    )
+    ratings: Mapped[list[Rating]] = relationship(order_by="Rating.cycle", lazy="selectin")
+
+
+class Event(db.Model):
+    """One step of a request's timeline. Append-only: rows are never updated or deleted."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    request: Mapped[Request] = relationship(back_populates="events")
+
+
+class Photo(db.Model):
+    """An uploaded image, re-encoded without metadata, stored under a random name."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("request_events.id"))
+    filename: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    request: Mapped[Request | None] = relationship(back_populates="photos")
+
+
+class Rating(db.Model):
+    """The resident's verdict on one cycle of work (a reopen starts a new cycle)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("request_id", "cycle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    cycle: Mapped[int]
+    resolved: Mapped[bool]
+    satisfaction: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RequestCounter(db.Model):
+    """The daily sequence behind public numbers like ``QS-20261123-0007``."""
+
+    __tablename__ = "request_counters"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[int]
+
+
+class IdempotencyKey(db.Model):
+    """The first response to a keyed submission, replayed for retries of the same body."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(128))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    response_status: Mapped[int | None]
+    response_body: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

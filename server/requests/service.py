@@ -1,0 +1,196 @@
+"""Use cases of a request's life. Each takes an explicit actor and ``now`` and commits once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from server.accounts import service as accounts
+from server.accounts.models import User
+from server.catalogue.models import Category
+from server.errors import Conflict, Invalid, NotFound
+from server.extensions import db
+from server.grid import queries as grid
+from server.grid.models import Community, Section
+from server.requests import dispatch, workflow
+from server.requests.enums import Action, Relation, Satisfaction, Status
+from server.requests.models import Photo, Rating, Request, RequestCounter
+
+
+def relations(request: Request, user: User) -> set[Relation]:
+    """How ``user`` stands to ``request``; empty means they may not even see it."""
+    found: set[Relation] = set()
+    if request.resident_id == user.id:
+        found.add(Relation.OWNER)
+    if request.handler_id == user.id:
+        found.add(Relation.HANDLER)
+    if dispatch.eligible_team_ids(request) & grid.team_ids_of(user.id):
+        found.add(Relation.TEAM)
+    if accounts.is_committee_of(user.id, request.community_id):
+        found.add(Relation.COMMITTEE)
+    return found
+
+
+def get_visible(request_id: int, user: User) -> tuple[Request, set[Relation]]:
+    """The request and the caller's standing, or 404 when they may not see it."""
+    request = db.session.get(Request, request_id)
+    if request is None:
+        raise NotFound("诉求不存在")
+    found = relations(request, user)
+    if not found:
+        raise NotFound("诉求不存在")
+    return request, found
+
+
+def _next_number(community: Community, now: datetime) -> str:
+    """``<community code>-<local date>-<sequence>``; the counter row is bumped atomically."""
+    day = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(RequestCounter)
+        .values(community_id=community.id, day=day, value=1)
+        .on_conflict_do_update(
+            index_elements=["community_id", "day"], set_={"value": RequestCounter.value + 1}
+        )
+        .returning(RequestCounter.value)
+    )
+    value = db.session.execute(statement).scalar_one()
+    return f"{community.code}-{day}-{value:04d}"
+
+
+def _claim_photos(photo_ids: list[int] | None, *, owner: User, request_id: int,
+                  event_id: int | None = None) -> None:
+    """Attach the caller's own, unattached uploads; anything else is a 422."""
+    if not photo_ids:
+        return
+    ids = sorted(set(photo_ids))
+    result = db.session.execute(
+        update(Photo)
+        .where(Photo.id.in_(ids), Photo.owner_id == owner.id, Photo.request_id.is_(None))
+        .values(request_id=request_id, event_id=event_id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(ids):
+        raise Invalid("图片无效或已被使用", errors={"photo_ids": ["unknown or already used photo"]})
+
+
+def submit(*, resident: User, category_code: str, description: str, section_id: int,
+           address: str | None = None, lat: float | None = None, lng: float | None = None,
+           photo_ids: list[int] | None = None, public: bool = False, now: datetime,
+           channel: str = "miniprogram", commit: bool = True) -> Request:
+    """A new request, dispatched to its first hop, with its first timeline event."""
+    category = db.session.scalar(
+        select(Category).where(Category.code == category_code, Category.is_active.is_(True))
+    )
+    if category is None:
+        raise Invalid("未知的诉求类别", errors={"category_code": ["unknown category"]})
+    section = db.session.get(Section, section_id)
+    if section is None or not section.is_active or not section.grid.is_active:
+        raise Invalid("所选片区不存在或已停用", errors={"section_id": ["unknown section"]})
+    community = section.grid.community
+    request = Request(
+        no=_next_number(community, now),
+        community_id=community.id,
+        grid_id=section.grid_id,
+        section_id=section.id,
+        category_id=category.id,
+        resident_id=resident.id if resident else None,
+        channel=channel,
+        description=description,
+        address=address,
+        lat=lat,
+        lng=lng,
+        public=public,
+        status=Status.DISPATCHED,
+        submitted_at=now,
+        updated_at=now,
+        **dispatch.first_hop(category=category, section=section, now=now),
+    )
+    db.session.add(request)
+    db.session.flush()
+    event = workflow.record(request, Action.SUBMIT, actor_id=resident.id if resident else None,
+                            relation=Relation.OWNER, now=now, from_status=None,
+                            data={"hop": request.hop, "team_id": request.team_id})
+    if resident is not None:
+        _claim_photos(photo_ids, owner=resident, request_id=request.id, event_id=event.id)
+    if commit:
+        db.session.commit()
+    return request
+
+
+def act(*, request_id: int, action: Action, actor: User, now: datetime, note: str | None = None,
+        photo_ids: list[int] | None = None, member_id: int | None = None,
+        department: str | None = None, resolved: bool | None = None,
+        satisfaction: str | None = None) -> Request:
+    """Perform one action of API.md's Requests section on behalf of ``actor``."""
+    request, standing = get_visible(request_id, actor)
+    _rule, relation = workflow.decide(request, action, standing)
+    changes: dict = {}
+    data: dict | None = None
+    to = None
+    if action == Action.ACCEPT:
+        changes["handler_id"] = actor.id
+    elif action == Action.RETURN:
+        changes["resolved_at"] = None
+    elif action == Action.ASSIGN:
+        team = grid.active_member_team(member_id, request.community_id)
+        if team is None:
+            raise Invalid("该成员不在本社区的服务队中", errors={"member_id": ["not a member here"]})
+        changes.update(handler_id=member_id, team_id=team.id, resolved_at=None)
+        changes["accepted_at"] = request.accepted_at or now
+        data = {"member_id": member_id, "team_id": team.id}
+    elif action == Action.ESCALATE:
+        data = {"department": department}
+    elif action == Action.RATE:
+        return _rate(request, actor=actor, relation=relation, now=now, resolved=resolved,
+                     satisfaction=satisfaction, comment=note)
+    elif action == Action.REOPEN:
+        _check_reopen(request, now)
+        to = Status.IN_PROGRESS if request.handler_id else Status.DISPATCHED
+        changes.update(
+            reopen_count=request.reopen_count + 1, closed_at=None, resolved_at=None,
+            resolve_deadline=now + timedelta(hours=request.category.resolve_hours),
+        )
+    event = workflow.apply(request, action, actor_id=actor.id, relation=relation, now=now,
+                           note=note, data=data, to=to, changes=changes)
+    _claim_photos(photo_ids, owner=actor, request_id=request.id, event_id=event.id)
+    db.session.commit()
+    return request
+
+
+def _rate(request: Request, *, actor: User, relation: Relation, now: datetime,
+          resolved: bool, satisfaction: str, comment: str | None) -> Request:
+    db.session.add(Rating(request_id=request.id, cycle=request.reopen_count, resolved=resolved,
+                          satisfaction=satisfaction, comment=comment, created_at=now))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("您已评价过本次办理结果", code=40904) from None
+    workflow.apply(request, Action.RATE, actor_id=actor.id, relation=relation, now=now,
+                   note=comment, data={"resolved": resolved, "satisfaction": satisfaction})
+    db.session.commit()
+    return request
+
+
+def latest_rating(request: Request) -> Rating | None:
+    return db.session.scalar(
+        select(Rating).where(Rating.request_id == request.id).order_by(Rating.cycle.desc()).limit(1)
+    )
+
+
+def _check_reopen(request: Request, now: datetime) -> None:
+    rating = db.session.scalar(
+        select(Rating).where(Rating.request_id == request.id, Rating.cycle == request.reopen_count)
+    )
+    if rating is None or (rating.resolved and rating.satisfaction != Satisfaction.DISSATISFIED):
+        raise Conflict("只有评价为未解决或不满意的诉求才能申请重办", code=40901)
+    window = timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"])
+    if request.closed_at is None or now - request.closed_at > window:
+        raise Conflict("已超过可申请重办的期限", code=40901)

@@ -1,0 +1,1 @@
+"""Image uploads: decoded, capped, re-encoded without metadata, stored under random names."""
