@@ -1,4 +1,4 @@
-"""Operator commands: ``flask seed …`` (and, as domains grow, jobs and the scheduler)."""
+"""Operator commands for ``flask``: seed data, jobs, and each domain's ``commands.py``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from server import clock
+from server.discovery import contributions
 
 seed_cli = AppGroup("seed", help="Load reference, demo or synthetic data.")
 
@@ -21,4 +22,9 @@ def seed_demo():
 
 
 def register_cli(app: Flask) -> None:
+    from server.jobs import jobs_cli
+
     app.cli.add_command(seed_cli)
+    app.cli.add_command(jobs_cli)
+    for command in contributions("commands", "cli"):
+        app.cli.add_command(command)

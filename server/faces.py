@@ -8,6 +8,7 @@ import logging
 from flask import Flask, render_template, send_from_directory
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from server.discovery import contributions
 from server.http import Api, register_error_handlers
 
 
@@ -39,6 +40,8 @@ def init_app(app: Flask) -> None:
     import mini_program_api
 
     mini_program_api.register(api)
+    for blueprint in contributions("web", "blp"):
+        app.register_blueprint(blueprint)
 
     @app.get("/api/v1/docs")
     def api_docs():

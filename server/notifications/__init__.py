@@ -1,0 +1,1 @@
+"""Notifications: written to an outbox in the same transaction as the event that causes them."""
