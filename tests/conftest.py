@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server import create_app
 from server.clock import FrozenClock, SystemClock
@@ -35,11 +35,19 @@ def _postgres_answers(url: str) -> str | None:
         return str(exc).strip().splitlines()[0]
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: query strings to the fake carry codes and secrets."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
 class LoopbackServer:
     """A WSGI app served on 127.0.0.1 on a free port, in a thread."""
 
     def __init__(self, wsgi_app):
-        self.server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, wsgi_app, threaded=True,
+                                  request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -16,7 +16,9 @@ class UserOut(ma.Schema):
     roles = ma.fields.List(ma.fields.String())
     home_community_id = ma.fields.Integer(allow_none=True)
     home_section_id = ma.fields.Integer(allow_none=True)
-    phone_bound = ma.fields.Function(lambda user: bool(user.phone))
+    phone_bound = ma.fields.Function(
+        lambda u: bool(u.get("phone") if isinstance(u, dict) else u.phone)
+    )
 
 
 class TokensOut(ma.Schema):

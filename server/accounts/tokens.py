@@ -77,8 +77,19 @@ def _load_user(_header, payload):
 
 @jwt.token_in_blocklist_loader
 def _is_revoked(_header, payload) -> bool:
-    keys = [payload["jti"], f"family:{payload.get('fam')}"]
-    return db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti.in_(keys))) is not None
+    from server import clock
+    from server.accounts.service import revoke_family
+
+    family = f"family:{payload.get('fam')}"
+    found = dict(db.session.execute(
+        select(RevokedToken.jti, RevokedToken.reason).where(
+            RevokedToken.jti.in_([payload["jti"], family])
+        )
+    ).all())
+    if found.get(payload["jti"]) == "rotated" and family not in found:
+        # A refresh token that was already exchanged came back: someone holds a copy.
+        revoke_family(payload, int(payload["sub"]), clock.now())
+    return bool(found)
 
 
 def issue(user: User, *, family: str | None = None) -> dict:

@@ -1,0 +1,57 @@
+"""Accepting is a race with exactly one winner, on both databases."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from seed.loader import load_accounts
+from server.extensions import db
+from server.requests.models import Event, Request
+from tests.factories import Api
+
+RACERS = 8
+
+
+def test_many_members_accept_at_once_and_exactly_one_wins(world, app):
+    places = {("QS", "A", "第一网格"): world.team_a}
+    load_accounts(
+        [{"openid": f"racer-{i}", "roles": ["resident", "member"], "teams": [["QS", "A", "第一网格"]]}
+         for i in range(RACERS)],
+        places, world.clock.now(),
+    )
+    db.session.commit()
+    tokens = [world.as_(f"racer-{i}").token for i in range(RACERS)]
+    rid = world.submit()["id"]
+    db.session.remove()  # the threads use connections of their own
+
+    barrier = threading.Barrier(RACERS)
+    results: list[tuple[int, int, str]] = []
+    lock = threading.Lock()
+
+    def race(token: str) -> None:
+        client = app.test_client()
+        barrier.wait(timeout=30)
+        response = Api(client, token).post(f"/api/v1/requests/{rid}/accept")
+        with lock:
+            results.append((response.status, response.code, token))
+
+    threads = [threading.Thread(target=race, args=(t,)) for t in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(results) == RACERS
+    winners = [r for r in results if r[0] == 200]
+    losers = [r for r in results if r[0] != 200]
+    assert len(winners) == 1, results
+    assert {(status, code) for status, code, _ in losers} == {(409, 40902)}
+    accepts = db.session.scalar(
+        select(func.count()).select_from(Event).where(Event.request_id == rid, Event.action == "accept")
+    )
+    assert accepts == 1
+    request = db.session.get(Request, rid)
+    winner_id = Api(app.test_client(), winners[0][2]).get("/api/v1/me").data["id"]
+    assert request.status == "accepted" and request.handler_id == winner_id
