@@ -115,4 +115,5 @@ _action(Action.ASSIGN, schemas.AssignIn, "Give the request to a named member (co
 _action(Action.REJECT, schemas.ReasonIn, "Close an invalid request with a reason (committee).", note_field="reason")
 _action(Action.ESCALATE, schemas.EscalateIn, "Blow the whistle to a department (committee).", note_field="note")
 _action(Action.RATE, schemas.RateIn, "Rate a closed request (owner).", note_field="comment")
-_action(Action.REOPEN, schemas.ReasonIn, "Reopen after an unresolved or dissatisfied rating (owner).", note_field="reason")
+_action(Action.REOPEN, schemas.ReasonIn, "Reopen after an unresolved or dissatisfied rating (owner).",
+        note_field="reason")

@@ -16,6 +16,7 @@ from flask import jsonify
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from server.errors import DomainError, Invalid, NotFound
@@ -51,8 +52,17 @@ def envelope_of(schema: ma.Schema) -> ma.Schema:
     return _ENVELOPES[key]
 
 
+class StrictParser(FlaskParser):
+    """Query strings, like bodies, follow the schema's ``unknown`` (RAISE for input schemas)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None,
+                                   "querystring": None}
+
+
 class Blueprint(_Blueprint):
     """A flask-smorest blueprint whose responses are wrapped in the envelope."""
+
+    ARGUMENTS_PARSER = StrictParser()
 
     @staticmethod
     def _prepare_response_content(data):
@@ -105,6 +115,9 @@ def error_response(status: int, code: int, msg: str, *, errors=None, headers=Non
     return response
 
 
+_LOCATIONS = {"json", "query", "form", "files", "headers"}
+
+
 class Api(_Api):
     ERROR_SCHEMA = ErrorEnvelope
 
@@ -112,7 +125,7 @@ class Api(_Api):
         data = getattr(error, "data", None) or {}
         code, msg = _HTTP_CODES.get(error.code, (error.code * 100, error.name))
         errors = data.get("errors") or data.get("messages")
-        if isinstance(errors, dict) and len(errors) == 1 and set(errors) <= {"json", "query", "form", "files", "headers"}:
+        if isinstance(errors, dict) and len(errors) == 1 and set(errors) <= _LOCATIONS:
             errors = next(iter(errors.values()))  # webargs nests errors under the location
         if error.code == 422 and errors:
             msg = "参数校验失败：" + "；".join(_flatten(errors))[:200]
@@ -126,15 +139,21 @@ def _flatten(errors, prefix="") -> list[str]:
             out += _flatten(value, f"{prefix}{key}." if prefix or key != "_schema" else "")
     elif isinstance(errors, list):
         for item in errors:
-            out += _flatten(item, prefix) if not isinstance(item, str) else [f"{prefix.rstrip('.')}: {item}" if prefix else item]
+            if isinstance(item, str):
+                out.append(f"{prefix.rstrip('.')}: {item}" if prefix else item)
+            else:
+                out += _flatten(item, prefix)
     else:
         out.append(f"{prefix.rstrip('.')}: {errors}")
     return out
 
 
 def register_error_handlers(app) -> None:
+    from server.extensions import db
+
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
+        db.session.rollback()  # whatever the use case flushed before refusing is undone
         return error_response(error.status, error.code, error.msg, errors=error.errors,
                               headers=error.headers)
 
@@ -144,6 +163,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        db.session.rollback()
         if isinstance(error, HTTPException):
             return app.extensions["api"].handle_http_exception(error)
         log.exception("unhandled error: %s", type(error).__name__)
