@@ -46,8 +46,7 @@ def list_activities(args):
 def get_activity(activity_id: int):
     """One activity, with the caller's own sign-up if any."""
     activity = service.visible_activity(bounded_id(activity_id), current_user)
-    mine = queries.my_signup(activity, current_user)
-    return {**schemas.ActivityOut().dump(activity), "my_signup": mine}
+    return {"activity": activity, "my_signup": queries.my_signup(activity, current_user)}
 
 
 @blp.get("/<int:activity_id>/signups")

@@ -116,7 +116,8 @@ class SignupOut(ma.Schema):
     withdrawn_at = LocalDateTime(allow_none=True)
 
 
-class ActivityDetailOut(ActivityOut):
+class ActivityDetailOut(ma.Schema):
+    activity = ma.fields.Nested(ActivityOut)
     my_signup = ma.fields.Nested(SignupOut, allow_none=True)
 
 

@@ -11,7 +11,7 @@ from server.grid.models import TeamMember
 from server.grid.queries import teams_of
 from server.inservice.models import Registration
 from server.notifications.models import Notification
-from tests.inservice.conftest import approved, register, registration_body
+from tests.inservice.conftest import approved, register
 
 
 def _kinds(user_id: int) -> list[str]:
