@@ -1,0 +1,311 @@
+"""Use cases of in-service party members. Each takes an explicit actor and ``now``, raises
+domain errors and commits once."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.accounts import service as accounts
+from server.accounts.enums import Role
+from server.accounts.models import RoleGrant, User
+from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.extensions import db
+from server.grid.enums import Post
+from server.grid.models import Community, Section, Team, TeamMember
+from server.inservice import access
+from server.inservice.enums import GRADE_LABELS, Grade, RegistrationStatus, SignupStatus
+from server.inservice.models import Activity, Evaluation, Registration, Signup
+from server.notifications.service import notify
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+RS = RegistrationStatus
+
+
+# --- registration and review --------------------------------------------------------------
+
+
+def register(*, user: User, name: str, work_unit: str, party_branch: str, community_id: int,
+             section_id: int, now: datetime, skills: list[str] | None = None,
+             phone: str | None = None) -> Registration:
+    """Register at the home community; pending until its committee reviews it.
+
+    A phone already bound through WeChat wins over a typed one. A pending registration at
+    another community is superseded (the person moved again before it was reviewed).
+    """
+    community = db.session.get(Community, community_id)
+    if community is None or not community.is_active:
+        raise Invalid("社区不存在", errors={"community_id": ["unknown community"]})
+    section = db.session.get(Section, section_id)
+    if section is None or not section.is_active or section.grid.community_id != community.id:
+        raise Invalid("所选片区不属于该社区",
+                      errors={"section_id": ["not a section of this community"]})
+    phone = user.phone or phone
+    if not phone or not MOBILE.match(phone):
+        raise Invalid("请绑定或填写有效的手机号", code=42250,
+                      errors={"phone": ["a mainland mobile number is required"]})
+    registration = Registration(
+        user_id=user.id, community_id=community.id, section_id=section.id, name=name,
+        phone=phone, work_unit=work_unit, party_branch=party_branch, skills=skills or [],
+        status=RS.PENDING, live=True, created_at=now,
+    )
+    db.session.add(registration)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("您在该社区已有待审核或已通过的报到", code=40950) from None
+    db.session.execute(
+        update(Registration)
+        .where(Registration.user_id == user.id, Registration.status == RS.PENDING,
+               Registration.community_id != community.id)
+        .values(status=RS.ENDED, live=None, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    notify(user_ids=_committee_of(community.id), kind="inservice_registered",
+           title="新的在职党员报到申请", now=now,
+           body=f"{community.name}收到一份在职党员报到申请（{work_unit}），请审核。",
+           data={"registration_id": registration.id})
+    db.session.commit()
+    return registration
+
+
+def _committee_of(community_id: int) -> list[int]:
+    return list(db.session.scalars(
+        select(RoleGrant.user_id).where(RoleGrant.role == Role.COMMITTEE,
+                                        RoleGrant.community_id == community_id)
+    ))
+
+
+def require_committee(user: User) -> None:
+    if not accounts.committee_communities(user.id):
+        raise Forbidden("只有社区两委可以执行此操作")
+
+
+def reviewable(registration_id: int, actor: User) -> Registration:
+    """A registration of a community ``actor`` sits on the committee of (others: 404)."""
+    require_committee(actor)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not accounts.is_committee_of(actor.id, registration.community_id):
+        raise NotFound("报到申请不存在")
+    return registration
+
+
+def _decide(registration: Registration, values: dict) -> None:
+    """Move a pending registration on; two reviewers at once: the second gets 409."""
+    result = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.status == RS.PENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("该报到申请已处理", code=40951)
+    db.session.expire(registration)
+
+
+def approve(*, actor: User, registration_id: int, now: datetime) -> Registration:
+    """The applicant becomes a ``member`` on the B-post team of their section; an approved
+    registration at another community ends (they moved home)."""
+    registration = reviewable(registration_id, actor)
+    if registration.status != RS.PENDING:
+        raise Conflict("该报到申请已处理", code=40951)
+    team = db.session.scalar(select(Team).where(
+        Team.post == Post.B, Team.section_id == registration.section_id, Team.is_active.is_(True)))
+    if team is None:
+        raise Conflict("该片区尚未设立先锋服务队", code=40952)
+    user_id = registration.user_id
+    _decide(registration, {"status": RS.APPROVED, "team_id": team.id, "reviewed_by_id": actor.id,
+                           "reviewed_at": now})
+    for old in db.session.scalars(select(Registration).where(
+            Registration.user_id == user_id, Registration.status == RS.APPROVED,
+            Registration.id != registration.id)):
+        old.status, old.live, old.ended_at = RS.ENDED, None, now
+        if old.team_id is not None and old.team_id != team.id:
+            db.session.execute(update(TeamMember).where(
+                TeamMember.team_id == old.team_id, TeamMember.user_id == user_id,
+            ).values(is_active=False))
+    if not accounts.has_role(user_id, Role.MEMBER):
+        db.session.add(RoleGrant(user_id=user_id, role=Role.MEMBER, granted_by_id=actor.id,
+                                 created_at=now))
+    seat = db.session.scalar(select(TeamMember).where(TeamMember.team_id == team.id,
+                                                      TeamMember.user_id == user_id))
+    if seat is None:
+        db.session.add(TeamMember(team_id=team.id, user_id=user_id, joined_at=now))
+    else:
+        seat.is_active = True
+    user = db.session.get(User, user_id)
+    user.home_community_id = registration.community_id
+    user.home_section_id = registration.section_id
+    notify(user_ids=[user_id], kind="inservice_approved", title="报到申请已通过", now=now,
+           body=f"您已在{registration.community.name}报到成功，加入{team.name}。",
+           data={"registration_id": registration.id})
+    db.session.commit()
+    return registration
+
+
+def reject(*, actor: User, registration_id: int, reason: str, now: datetime) -> Registration:
+    registration = reviewable(registration_id, actor)
+    _decide(registration, {"status": RS.REJECTED, "live": None, "reason": reason,
+                           "reviewed_by_id": actor.id, "reviewed_at": now})
+    notify(user_ids=[registration.user_id], kind="inservice_rejected", title="报到申请未通过",
+           body=f"您在{registration.community.name}的报到申请未通过：{reason}", now=now,
+           data={"registration_id": registration.id})
+    db.session.commit()
+    return registration
+
+
+def evaluate(*, actor: User, registration_id: int, year: int, grade: str,
+             comment: str | None, now: datetime) -> Evaluation:
+    """The committee's yearly evaluation; setting it again replaces the earlier one."""
+    registration = reviewable(registration_id, actor)
+    if registration.reviewed_at is None or registration.status not in (RS.APPROVED, RS.ENDED):
+        raise Conflict("该成员未通过报到，不能评议", code=40958)
+    evaluation = db.session.scalar(select(Evaluation).where(
+        Evaluation.registration_id == registration.id, Evaluation.year == year))
+    if evaluation is None:
+        evaluation = Evaluation(registration_id=registration.id, year=year, created_at=now,
+                                grade=grade, evaluated_by_id=actor.id, updated_at=now)
+        db.session.add(evaluation)
+    evaluation.grade, evaluation.comment = grade, comment
+    evaluation.evaluated_by_id, evaluation.updated_at = actor.id, now
+    notify(user_ids=[registration.user_id], kind="inservice_evaluated", now=now,
+           title=f"{year}年度评议结果",
+           body=f"社区对您{year}年度的评议为：{GRADE_LABELS[Grade(grade)]}。",
+           data={"registration_id": registration.id, "year": year})
+    db.session.commit()
+    return evaluation
+
+
+# --- service activities --------------------------------------------------------------------
+
+
+def create_activity(*, actor: User, community_id: int, title: str, starts_at: datetime,
+                    ends_at: datetime, capacity: int, hours: float, now: datetime,
+                    description: str | None = None) -> Activity:
+    if not accounts.is_committee_of(actor.id, community_id):
+        raise Forbidden("只有该社区的两委可以发布活动")
+    if ends_at <= starts_at:
+        raise Invalid("结束时间须晚于开始时间", errors={"ends_at": ["must be after starts_at"]})
+    if starts_at <= now:
+        raise Invalid("开始时间须晚于现在", errors={"starts_at": ["must be in the future"]})
+    activity = Activity(community_id=community_id, title=title, description=description,
+                        starts_at=starts_at, ends_at=ends_at, capacity=capacity, taken=0,
+                        hours=hours, created_by_id=actor.id, created_at=now)
+    db.session.add(activity)
+    db.session.flush()
+    members = _serving_user_ids(community_id)
+    notify(user_ids=members, kind="activity_posted", title="新的志愿服务活动", now=now,
+           body=f"{title}（名额{capacity}人），欢迎报名。", data={"activity_id": activity.id})
+    db.session.commit()
+    return activity
+
+
+def _serving_user_ids(community_id: int) -> list[int]:
+    on_teams = select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id).where(
+        Team.community_id == community_id, TeamMember.is_active.is_(True))
+    registered = select(Registration.user_id).where(
+        Registration.community_id == community_id, Registration.status == RS.APPROVED)
+    return sorted(set(db.session.scalars(on_teams)) | set(db.session.scalars(registered)))
+
+
+def visible_activity(activity_id: int, user: User) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or not access.can_see(user, activity.community_id):
+        raise NotFound("活动不存在")
+    return activity
+
+
+def signup(*, actor: User, activity_id: int, now: datetime) -> Signup:
+    """Take a seat. The seat is claimed by a conditional UPDATE (``taken < capacity``), so
+    that many people racing for the last seat yield exactly one success on any database."""
+    activity = visible_activity(activity_id, actor)
+    if activity.community_id not in access.serving_communities(actor.id):
+        raise Forbidden("只有在本社区服务的党员可以报名")
+    if activity.starts_at <= now:
+        raise Conflict("活动已开始，不能报名", code=40954)
+    existing = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
+                                                      Signup.user_id == actor.id))
+    if existing is not None and existing.status == SignupStatus.SIGNED_UP:
+        raise Conflict("您已报名该活动", code=40955)
+    claimed = db.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.taken < Activity.capacity,
+               Activity.starts_at > now)
+        .values(taken=Activity.taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("活动名额已满", code=40953)
+    if existing is None:
+        existing = Signup(activity_id=activity.id, user_id=actor.id)
+        db.session.add(existing)
+    existing.status, existing.signed_up_at = SignupStatus.SIGNED_UP, now
+    existing.withdrawn_at = None
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person twice at once: the seat goes back with the rollback
+        db.session.rollback()
+        raise Conflict("您已报名该活动", code=40955) from None
+    return existing
+
+
+def withdraw(*, actor: User, activity_id: int, now: datetime) -> Signup:
+    activity = visible_activity(activity_id, actor)
+    if activity.starts_at <= now:
+        raise Conflict("活动已开始，不能退出", code=40954)
+    seat = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
+                                                  Signup.user_id == actor.id))
+    left = db.session.execute(
+        update(Signup)
+        .where(Signup.activity_id == activity.id, Signup.user_id == actor.id,
+               Signup.status == SignupStatus.SIGNED_UP)
+        .values(status=SignupStatus.WITHDRAWN, withdrawn_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if left.rowcount != 1:
+        raise Conflict("您未报名该活动", code=40957)
+    db.session.execute(update(Activity).where(Activity.id == activity.id)
+                       .values(taken=Activity.taken - 1))
+    db.session.commit()
+    db.session.refresh(seat)
+    return seat
+
+
+def committee_activity(activity_id: int, actor: User) -> Activity:
+    """An activity of a community ``actor`` sits on the committee of; 403/404 otherwise."""
+    activity = visible_activity(activity_id, actor)
+    if not accounts.is_committee_of(actor.id, activity.community_id):
+        raise Forbidden("只有该社区的两委可以执行此操作")
+    return activity
+
+
+def confirm_attendance(*, actor: User, activity_id: int, member_ids: list[int],
+                       now: datetime) -> Activity:
+    """Credit the activity's hours to each signed-up person who came (repeatable: people
+    already credited are left as they are)."""
+    activity = committee_activity(activity_id, actor)
+    if activity.starts_at > now:
+        raise Conflict("活动尚未开始，不能确认出勤", code=40956)
+    wanted = sorted(set(member_ids))
+    seats = {s.user_id: s for s in db.session.scalars(select(Signup).where(
+        Signup.activity_id == activity.id, Signup.user_id.in_(wanted),
+        Signup.status == SignupStatus.SIGNED_UP))}
+    strangers = [uid for uid in wanted if uid not in seats]
+    if strangers:
+        raise Invalid("名单中有未报名该活动的成员", code=42251,
+                      errors={"member_ids": [f"not signed up: {uid}" for uid in strangers]})
+    credited = [s for s in seats.values() if not s.attended]
+    for seat in credited:
+        seat.attended, seat.hours, seat.attended_at = True, activity.hours, now
+        seat.confirmed_by_id = actor.id
+    notify(user_ids=[s.user_id for s in credited], kind="activity_attended",
+           title="服务时长已记录", now=now,
+           body=f"您参加的“{activity.title}”已确认出勤，记服务时长{activity.hours:g}小时。",
+           data={"activity_id": activity.id})
+    db.session.commit()
+    return activity
