@@ -83,6 +83,8 @@ def decide(request: Request, action: Action, relations: set[Relation]) -> tuple[
         raise Forbidden(f"您无权执行此操作 ({action})")
     rule = TABLE.get((Status(request.status), action))
     if rule is None:
+        if action == A.ACCEPT and request.handler_id is not None:
+            raise Conflict("已被他人接单", code=40902)  # the race was lost before we read it
         raise Conflict("当前状态不允许此操作", code=40901)
     standing = rule.who & relations
     if not standing:

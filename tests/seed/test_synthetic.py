@@ -35,6 +35,7 @@ def test_tiny_scale_is_deterministic_and_consistent(ctx, clock):
     # the same seed gives the same rows in a fresh database
     from tests.conftest import _wipe
 
+    db.session.remove()
     _wipe(ctx)
     generate(scale=SCALES["tiny"], now=clock.now(), seed=7)
     again = _fingerprint()
