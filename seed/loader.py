@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from seed.duty import load_duty_demo
 from server.accounts.models import RoleGrant, User
 from server.catalogue.models import Category
 from server.extensions import db
@@ -88,5 +89,6 @@ def load_demo(now: datetime) -> dict:
     places = load_structure(data, now)
     after = db.session.scalar(select(db.func.count()).select_from(Community))
     accounts = load_accounts(data["accounts"], places, now)
+    duty = load_duty_demo(now, [places[c["code"]].id for c in data["communities"]])
     db.session.commit()
-    return {"categories": categories, "communities": after - before, "accounts": accounts}
+    return {"categories": categories, "communities": after - before, "accounts": accounts, **duty}

@@ -36,7 +36,9 @@ def _label(request: Request) -> str:
 def new_task(request: Request, *, now: datetime) -> None:
     """The request arrived at a hop: its team's on-duty members, or the committee."""
     if request.team_id is not None:
-        deadline = f"，请于{_local(request.accept_deadline)}前接单" if request.accept_deadline else ""
+        deadline = ""
+        if request.accept_deadline is not None:
+            deadline = f"，请于{_local(request.accept_deadline)}前接单"
         notify(user_ids=queries.on_duty_user_ids(request.team_id, now), kind="task_new",
                title="新的待接单诉求", body=f"{_label(request)}{deadline}", now=now,
                request_id=request.id, data={"hop": request.hop})

@@ -9,10 +9,10 @@ from flask import current_app
 from sqlalchemy import and_, exists, not_, or_, select
 
 from server.accounts.models import User
+from server.duty.models import Leave, Shift
 from server.extensions import db
 from server.grid.enums import Post
 from server.grid.models import Section, Team, TeamMember
-from server.duty.models import Leave, Shift
 
 
 def local_slot(now: datetime) -> tuple[int, int]:

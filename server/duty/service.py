@@ -16,8 +16,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from server.accounts import service as accounts
 from server.accounts.models import User
 from server.duty import notices
-from server.duty.queries import on_duty_for_section
 from server.duty.models import Department, Leave, LightAlert, Shift, Whistle
+from server.duty.queries import on_duty_for_section
 from server.errors import Conflict, Invalid, NotFound
 from server.extensions import db
 from server.grid.models import Section, Team, TeamMember
@@ -146,7 +146,8 @@ def whistle_sweep(now: datetime) -> dict:
 def find_department(ref: str | int) -> Department:
     """A department by id (digits) or code; an unknown or inactive one is a 422."""
     text = str(ref).strip()
-    clause = Department.id == int(text) if text.isdigit() and len(text) < 10 else Department.code == text
+    by_id = text.isdigit() and len(text) < 10
+    clause = Department.id == int(text) if by_id else Department.code == text
     department = db.session.scalar(select(Department).where(clause, Department.is_active.is_(True)))
     if department is None:
         raise Invalid("未知的职能部门", errors={"department": ["unknown department"]})
