@@ -140,10 +140,11 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
     whistle_to = None
     if action == Action.ACCEPT:
         changes["handler_id"] = actor.id
-        # 顶岗: a member of a team the request passed takes it for their own team.
+        # 顶岗: a member of a team the request passed may take it; the request stays with its
+        # current team (so the others still see it, taken) and the event names the helper's.
         mine = dispatch.eligible_team_ids(request) & grid.team_ids_of(actor.id)
         if request.team_id not in mine and mine:
-            changes["team_id"] = min(mine)
+            data = {"helping_team_id": min(mine)}
     elif action == Action.RETURN:
         changes["resolved_at"] = None
     elif action == Action.ASSIGN:
