@@ -3,9 +3,9 @@ from __future__ import annotations
 import marshmallow as ma
 
 from mini_program_api.schemas.common import Id, LocalDateTime, Text
-from server.http import StrictSchema
 from mini_program_api.schemas.duty import WhistleOut
 from server import clock
+from server.http import StrictSchema
 from server.requests.enums import STATUS_LABELS, Satisfaction, Status
 from server.requests.lights import Light, light_for
 from server.uploads.service import url_for_photo

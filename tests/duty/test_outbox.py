@@ -59,7 +59,8 @@ def test_a_failing_channel_is_retried_with_backoff(world, clock, flaky_channel):
 
     assert deliver_due(t0)["retry"] == 2  # both attempts fail
     row = _deliveries("flaky")[0]
-    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 1, t0 + timedelta(seconds=30))
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at == t0 + timedelta(seconds=30)
     assert "ConnectionError" in row.last_error
     assert deliver_due(t0 + timedelta(seconds=29))["retry"] == 0  # not due yet
     result = deliver_due(t0 + timedelta(seconds=30))
