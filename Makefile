@@ -27,9 +27,12 @@ demo: db
 	@$(BIN)/flask seed demo
 
 ## Serve the API, the public pages and the scheduler on 127.0.0.1:5000 (fake WeChat bundled).
+## The scheduler runs beside the dev server in its own process; Ctrl-C stops both.
 run: demo
 	@echo "==> serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
-	@$(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
+	@$(BIN)/flask scheduler run & scheduler=$$!; \
+	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT INT TERM; \
+	$(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
 ## Run the whole suite on SQLite and on PostgreSQL (required when CI=true).
 test: setup

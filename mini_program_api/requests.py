@@ -68,13 +68,14 @@ def tasks(args):
 
 @blp.get("/review")
 @login_required(blp)
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(schemas.ReviewArgs, location="query")
 @blp.response(200, RequestPage)
 @blp.errors(403, 422)
-def review(page):
-    """The committee's desk: awaiting review, escalated to the committee, whistled or overdue."""
+def review(args):
+    """The committee's desk: awaiting review, escalated to the committee, whistled or overdue;
+    with ``light``, every open request showing that light (亮灯预警)."""
     _require_role(Role.COMMITTEE)
-    return queries.review(current_user, clock.now(), page)
+    return queries.review(current_user, clock.now(), args, light=args["light"])
 
 
 @blp.get("/requests/<int:request_id>")

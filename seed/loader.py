@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from seed.duty import load_duty_demo
 from seed.inservice import load_inservice_demo
 from server.accounts.models import RoleGrant, User
 from server.catalogue.models import Category
@@ -89,7 +90,8 @@ def load_demo(now: datetime) -> dict:
     places = load_structure(data, now)
     after = db.session.scalar(select(db.func.count()).select_from(Community))
     accounts = load_accounts(data["accounts"], places, now)
+    duty = load_duty_demo(now, [places[c["code"]].id for c in data["communities"]])
     inservice = load_inservice_demo(now)
     db.session.commit()
     return {"categories": categories, "communities": after - before, "accounts": accounts,
-            "inservice": inservice}
+            "inservice": inservice, **duty}

@@ -3,8 +3,11 @@ from __future__ import annotations
 import marshmallow as ma
 
 from mini_program_api.schemas.common import Id, LocalDateTime, Text
+from mini_program_api.schemas.duty import WhistleOut
+from server import clock
 from server.http import StrictSchema
 from server.requests.enums import STATUS_LABELS, Satisfaction, Status
+from server.requests.lights import Light, light_for
 from server.uploads.service import url_for_photo
 
 PhotoIds = ma.fields.List(Id(), validate=ma.validate.Length(max=9), load_default=list)
@@ -39,8 +42,21 @@ class AssignIn(StrictSchema):
     note = Text(500, load_default=None, allow_none=True)
 
 
+class DepartmentRef(ma.fields.Field):
+    """A department's code (string) or id (integer), from ``GET /api/v1/departments``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ma.ValidationError("a department code or id")
+        text = str(value).strip()
+        if not 0 < len(text) <= 64:
+            raise ma.ValidationError("a department code or id")
+        return text
+
+
 class EscalateIn(StrictSchema):
-    department = Text(64, min_length=1, required=True)
+    department = DepartmentRef(required=True, metadata={"type": "string",
+                                                        "example": "urban_mgmt"})
     note = Text(500, min_length=1, required=True)
 
 
@@ -56,6 +72,13 @@ class RateIn(StrictSchema):
 
 class EmptyIn(StrictSchema):
     pass
+
+
+class ReviewArgs(StrictSchema):
+    light = ma.fields.String(load_default=None,
+                             validate=ma.validate.OneOf([lt.value for lt in Light]))
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
 
 
 class TasksArgs(StrictSchema):
@@ -110,6 +133,8 @@ class RequestSummaryOut(ma.Schema):
     accept_deadline = LocalDateTime(allow_none=True)
     resolve_deadline = LocalDateTime(allow_none=True)
     updated_at = LocalDateTime()
+    light = ma.fields.Function(lambda r: light_for(r, clock.now()), allow_none=True,
+                               metadata={"description": "green / yellow / red; null once finished"})
 
 
 class RatingOut(ma.Schema):
@@ -134,3 +159,4 @@ class RequestOut(RequestSummaryOut):
     photos = ma.fields.List(ma.fields.Nested(PhotoOut))
     timeline = ma.fields.List(ma.fields.Nested(EventOut), attribute="events")
     ratings = ma.fields.List(ma.fields.Nested(RatingOut))
+    whistles = ma.fields.List(ma.fields.Nested(WhistleOut))

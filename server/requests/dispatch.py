@@ -1,25 +1,33 @@
-"""Where a request goes: the first hop on submission and the teams that may take it.
+"""Where a request goes: its hops along the category's ``dispatch_order`` and who may take it.
 
-The spine sends a request to the A-post team of its section's grid; escalation along the
-category's ``dispatch_order`` (A → B → committee) builds on ``hop_target``.
+Each hop (A post, B post, committee) gets ``Category.accept_minutes`` from the moment it
+arrives. A team with nobody on duty at that moment is skipped (the next hop gets the request
+at once). The committee is the last stop: it has no accept deadline, its desk shows the work.
+After a request moves on, the teams of the hops it passed may still accept it (顶岗 is help,
+not a lock-out).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import and_, literal, or_, select
 
 from server.catalogue.models import Category
+from server.duty import queries as duty
 from server.extensions import db
 from server.grid.enums import Post
 from server.grid.models import Section, Team
 from server.requests.enums import Hop
+from server.requests.lights import DEFAULT_YELLOW_SHARE, yellow_at
 from server.requests.models import Request
 
 
 def hops_of(category: Category) -> list[Hop]:
-    return [Hop(h.strip()) for h in category.dispatch_order.split(",") if h.strip()]
+    hops = [Hop(h.strip()) for h in category.dispatch_order.split(",") if h.strip()]
+    return hops if Hop.COMMITTEE in hops else [*hops, Hop.COMMITTEE]
 
 
 def hop_target(hop: Hop, *, section: Section) -> Team | None:
@@ -33,22 +41,92 @@ def hop_target(hop: Hop, *, section: Section) -> Team | None:
     return db.session.scalar(select(Team).where(clause, Team.is_active.is_(True)))
 
 
-def first_hop(*, category: Category, section: Section, now: datetime) -> dict:
-    """Columns for a new request: the first hop with a team, its team and the deadlines."""
-    for hop in hops_of(category):
+@dataclass(frozen=True)
+class Stop:
+    hop: Hop
+    team: Team | None
+    arrived_at: datetime
+    accept_deadline: datetime | None
+    skipped: tuple[Hop, ...] = ()  # hops passed over because nobody was on duty
+
+    def columns(self) -> dict:
+        return {"hop": self.hop.value, "team_id": self.team.id if self.team else None,
+                "accept_deadline": self.accept_deadline}
+
+
+def next_stop(*, category: Category, section: Section, after: Hop | None,
+              at: datetime) -> Stop | None:
+    """The first hop after ``after`` (None: from the start) with a team on duty at ``at``."""
+    hops = hops_of(category)
+    start = hops.index(after) + 1 if after is not None and after in hops else 0
+    skipped: list[Hop] = []
+    for hop in hops[start:]:
+        if hop == Hop.COMMITTEE:
+            return Stop(hop, None, at, None, tuple(skipped))
         team = hop_target(hop, section=section)
-        if hop == Hop.COMMITTEE or team is not None:
-            return {
-                "hop": hop.value,
-                "team_id": team.id if team else None,
-                "accept_deadline": now + timedelta(minutes=category.accept_minutes),
-                "resolve_deadline": now + timedelta(hours=category.resolve_hours),
-            }
-    return {"hop": Hop.COMMITTEE.value, "team_id": None,
-            "accept_deadline": now + timedelta(minutes=category.accept_minutes),
-            "resolve_deadline": now + timedelta(hours=category.resolve_hours)}
+        if team is not None and duty.on_duty_user_ids(team.id, at):
+            return Stop(hop, team, at, at + timedelta(minutes=category.accept_minutes),
+                        tuple(skipped))
+        skipped.append(hop)
+    return None
+
+
+def yellow_share() -> float:
+    return float(current_app.config.get("LIGHT_YELLOW_SHARE", DEFAULT_YELLOW_SHARE))
+
+
+def resolve_deadlines(*, category: Category, start: datetime) -> dict:
+    """The resolve deadline (限时办结) and the moment its light turns yellow."""
+    deadline = start + timedelta(hours=category.resolve_hours)
+    return {"resolve_deadline": deadline,
+            "yellow_at": yellow_at(submitted_at=start, resolve_deadline=deadline,
+                                   yellow_share=yellow_share())}
+
+
+def first_hop(*, category: Category, section: Section, now: datetime) -> dict:
+    """Columns for a new request: its first hop with someone on duty, its team and deadlines."""
+    stop = next_stop(category=category, section=section, after=None, at=now)
+    return {**stop.columns(), **resolve_deadlines(category=category, start=now)}
+
+
+def passed_hops(request: Request) -> list[Hop]:
+    """The hops before the request's current one, in order."""
+    hops = hops_of(request.category)
+    current = Hop(request.hop) if request.hop else None
+    return hops[: hops.index(current)] if current in hops else []
 
 
 def eligible_team_ids(request: Request) -> set[int]:
-    """Teams whose members may accept ``request`` now."""
-    return {request.team_id} if request.team_id is not None else set()
+    """Teams whose members may accept ``request``: its current team and those it passed."""
+    found = {request.team_id} if request.team_id is not None else set()
+    passed = passed_hops(request)
+    if passed:
+        section = db.session.get(Section, request.section_id)
+        for hop in passed:
+            team = hop_target(hop, section=section)
+            if team is not None:
+                found.add(team.id)
+    return found
+
+
+def _passed_clause(post: Post):
+    """SQL: the request's current hop comes after ``post`` in its category's order."""
+    order = literal(",") + Category.dispatch_order + literal(",")
+    other = Hop.B.value if post == Post.A else Hop.A.value
+    return or_(
+        and_(Request.hop == Hop.COMMITTEE.value, order.like(f"%,{post.value},%")),
+        and_(Request.hop == other, Category.dispatch_order.like(f"{post.value},%")),
+    )
+
+
+def helpable_clause(teams: list[Team]):
+    """SQL over ``Request`` joined to ``Category``: dispatched to one of ``teams``, or passed
+    one of them on its way (顶岗)."""
+    team_ids = [t.id for t in teams]
+    grid_ids = [t.grid_id for t in teams if t.post == Post.A and t.grid_id is not None]
+    section_ids = [t.section_id for t in teams if t.post == Post.B and t.section_id is not None]
+    return or_(
+        Request.team_id.in_(team_ids),
+        and_(Request.grid_id.in_(grid_ids), _passed_clause(Post.A)),
+        and_(Request.section_id.in_(section_ids), _passed_clause(Post.B)),
+    )

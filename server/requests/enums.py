@@ -44,6 +44,7 @@ class Action(StrEnum):
     ASSIGN = "assign"
     REJECT = "reject"
     ESCALATE = "escalate"  # committee blows the whistle to a department
+    REPORT_BACK = "report_back"  # the department reported for duty (报到), as the committee records
     RATE = "rate"
     REOPEN = "reopen"
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import and_, case, exists, or_
+
+from server.duty.models import Whistle
 from server.requests.enums import OPEN_STATUSES
+from server.requests.models import Request
 
 DEFAULT_YELLOW_SHARE = 0.75
 
@@ -33,3 +37,40 @@ def yellow_at(*, submitted_at: datetime, resolve_deadline: datetime,
               yellow_share: float = DEFAULT_YELLOW_SHARE) -> datetime:
     """When a request turns yellow: lets queries find lights with an index on the deadline."""
     return submitted_at + (resolve_deadline - submitted_at) * yellow_share
+
+
+def open_whistle_deadline(request) -> datetime | None:
+    """The deadline of the request's unanswered whistle (吹哨), if any."""
+    pending = [w.deadline for w in getattr(request, "whistles", ()) if w.responded_at is None]
+    return min(pending) if pending else None
+
+
+def light_for(request, now: datetime) -> Light | None:
+    """The light of one request object: red also when a whistle to a department is overdue."""
+    if request.status not in OPEN_STATUSES or request.resolve_deadline is None:
+        return None
+    whistle = open_whistle_deadline(request) if request.status == "referred" else None
+    if now > request.resolve_deadline or (whistle is not None and now > whistle):
+        return Light.RED
+    turn = request.yellow_at or yellow_at(submitted_at=request.submitted_at,
+                                          resolve_deadline=request.resolve_deadline)
+    return Light.YELLOW if now >= turn else Light.GREEN
+
+
+def red_clause(now: datetime):
+    """SQL over ``Request``: open and overdue, or whistled to a department that is overdue."""
+    overdue_whistle = exists().where(Whistle.request_id == Request.id,
+                                     Whistle.responded_at.is_(None), Whistle.deadline < now)
+    return and_(Request.status.in_(OPEN_STATUSES),
+                or_(Request.resolve_deadline < now,
+                    and_(Request.status == "referred", overdue_whistle)))
+
+
+def light_case(now: datetime):
+    """SQL expression giving each open request's light (NULL for finished ones)."""
+    return case(
+        (Request.status.not_in(OPEN_STATUSES), None),
+        (red_clause(now), Light.RED.value),
+        (and_(Request.yellow_at.is_not(None), Request.yellow_at <= now), Light.YELLOW.value),
+        else_=Light.GREEN.value,
+    )

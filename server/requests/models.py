@@ -21,6 +21,8 @@ class Request(db.Model):
         Index("ix_requests_resident", "resident_id", "id"),
         Index("ix_requests_community_status", "community_id", "status"),
         Index("ix_requests_accept_deadline", "status", "accept_deadline"),
+        Index("ix_requests_status_yellow_at", "status", "yellow_at"),
+        Index("ix_requests_status_resolve_deadline", "status", "resolve_deadline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +44,8 @@ class Request(db.Model):
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     accept_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolve_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the light turns yellow (a share of the resolve time); set with resolve_deadline.
+    yellow_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

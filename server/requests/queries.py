@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from server.accounts import service as accounts
 from server.accounts.models import User
+from server.catalogue.models import Category
+from server.extensions import db
 from server.grid import queries as grid
+from server.grid.models import Grid, Team
 from server.http import keyset_page
+from server.requests import dispatch
 from server.requests.enums import OPEN_STATUSES, Hop, Status
+from server.requests.lights import Light, light_case
 from server.requests.models import Request
 
 
@@ -19,21 +24,29 @@ def mine(user: User, page: dict) -> dict:
 
 
 def tasks(user: User, scope: str, page: dict) -> dict:
-    """``available``: dispatched to one of my teams and not taken; ``mine``: held by me."""
+    """``available``: dispatched to one of my teams and not taken, or escalated past one of
+    them (顶岗: still mine to help with); ``mine``: held by me."""
     if scope == "mine":
         clause = and_(
             Request.handler_id == user.id,
             Request.status.in_([Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED]),
         )
-    else:
-        team_ids = grid.team_ids_of(user.id)
-        clause = and_(Request.status == Status.DISPATCHED, Request.team_id.in_(team_ids))
-    return keyset_page(select(Request).where(clause), Request.id, page)
+        return keyset_page(select(Request).where(clause), Request.id, page)
+    clause = and_(Request.status == Status.DISPATCHED,
+                  dispatch.helpable_clause(grid.teams_of(user.id)))
+    query = select(Request).join(Category, Category.id == Request.category_id).where(clause)
+    return keyset_page(query, Request.id, page)
 
 
-def review(user: User, now: datetime, page: dict) -> dict:
-    """The committee's desk: awaiting review, escalated to it, whistled, or overdue."""
+def review(user: User, now: datetime, page: dict, light: str | None = None) -> dict:
+    """The committee's desk: awaiting review, escalated to it, whistled, or overdue.
+
+    With ``light``, every open request of the committee's communities showing that light.
+    """
     communities = accounts.committee_communities(user.id)
+    if light is not None:
+        clause = and_(Request.community_id.in_(communities), light_case(now) == light)
+        return keyset_page(select(Request).where(clause), Request.id, page)
     clause = and_(
         Request.community_id.in_(communities),
         or_(
@@ -43,3 +56,28 @@ def review(user: User, now: datetime, page: dict) -> dict:
         ),
     )
     return keyset_page(select(Request).where(clause), Request.id, page)
+
+
+def light_counts(user: User, now: datetime) -> dict:
+    """Open requests of the committee's communities by light, per team and per grid."""
+    communities = accounts.committee_communities(user.id)
+    light = light_case(now).label("light")
+    base = (select(light, func.count(Request.id))
+            .where(Request.community_id.in_(communities), Request.status.in_(OPEN_STATUSES)))
+    zero = {lt.value: 0 for lt in Light}
+    totals = dict(zero)
+    for value, count in db.session.execute(base.group_by(light)):
+        totals[value] = count
+
+    def grouped(model, column):
+        rows = db.session.execute(
+            base.add_columns(model.id, model.name).join(model, model.id == column)
+            .group_by(model.id, model.name, light).order_by(model.id)
+        )
+        found: dict = {}
+        for value, count, key, name in rows:
+            found.setdefault(key, {"id": key, "name": name, **zero})[value] = count
+        return list(found.values())
+
+    return {"totals": totals, "teams": grouped(Team, Request.team_id),
+            "grids": grouped(Grid, Request.grid_id)}

@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from server.accounts import service as accounts
 from server.accounts.models import User
 from server.catalogue.models import Category
+from server.duty import notices
+from server.duty import service as duty
 from server.errors import Conflict, Invalid, NotFound
 from server.extensions import db
 from server.grid import queries as grid
@@ -119,6 +121,7 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
                             data={"hop": request.hop, "team_id": request.team_id})
     if resident is not None:
         _claim_photos(photo_ids, owner=resident, request_id=request.id, event_id=event.id)
+    notices.new_task(request, now=now)
     if commit:
         db.session.commit()
     return request
@@ -134,8 +137,14 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
     changes: dict = {}
     data: dict | None = None
     to = None
+    whistle_to = None
     if action == Action.ACCEPT:
         changes["handler_id"] = actor.id
+        # 顶岗: a member of a team the request passed may take it; the request stays with its
+        # current team (so the others still see it, taken) and the event names the helper's.
+        mine = dispatch.eligible_team_ids(request) & grid.team_ids_of(actor.id)
+        if request.team_id not in mine and mine:
+            data = {"helping_team_id": min(mine)}
     elif action == Action.RETURN:
         changes["resolved_at"] = None
     elif action == Action.ASSIGN:
@@ -146,7 +155,10 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
         changes["accepted_at"] = request.accepted_at or now
         data = {"member_id": member_id, "team_id": team.id}
     elif action == Action.ESCALATE:
-        data = {"department": department}
+        whistle_to = duty.find_department(department)
+        data = duty.whistle_data(whistle_to, now)
+    elif action == Action.RESOLVE and request.status == Status.REFERRED:
+        duty.close_whistle(request_id=request.id, response=note, now=now)
     elif action == Action.RATE:
         return _rate(request, actor=actor, relation=relation, now=now, resolved=resolved,
                      satisfaction=satisfaction, comment=note)
@@ -155,11 +167,20 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
         to = Status.IN_PROGRESS if request.handler_id else Status.DISPATCHED
         changes.update(
             reopen_count=request.reopen_count + 1, closed_at=None, resolved_at=None,
-            resolve_deadline=now + timedelta(hours=request.category.resolve_hours),
+            **dispatch.resolve_deadlines(category=request.category, start=now),
         )
+        if to == Status.DISPATCHED:  # no handler to return to: dispatched afresh
+            section = db.session.get(Section, request.section_id)
+            changes.update(dispatch.first_hop(category=request.category, section=section, now=now))
     event = workflow.apply(request, action, actor_id=actor.id, relation=relation, now=now,
                            note=note, data=data, to=to, changes=changes)
     _claim_photos(photo_ids, owner=actor, request_id=request.id, event_id=event.id)
+    if whistle_to is not None:
+        duty.open_whistle(request_id=request.id, department=whistle_to, note=note, actor=actor,
+                          now=now)
+    notices.after_action(request, action, note=note, now=now)
+    if to == Status.DISPATCHED:
+        notices.new_task(request, now=now)
     db.session.commit()
     return request
 

@@ -43,6 +43,7 @@ TABLE: dict[tuple[Status, Action], Rule] = {
     **{(s, A.RESOLVE): _rule(S.RESOLVED, R.HANDLER) for s in _HELD},
     # The committee records a department's result after a whistle (吹哨 → 报到).
     (S.REFERRED, A.RESOLVE): _rule(S.RESOLVED, R.COMMITTEE),
+    (S.REFERRED, A.REPORT_BACK): _rule(None, R.COMMITTEE),
     (S.RESOLVED, A.APPROVE): _rule(S.CLOSED, R.COMMITTEE),
     (S.RESOLVED, A.RETURN): _rule(S.IN_PROGRESS, R.COMMITTEE),
     **{

@@ -1,0 +1,93 @@
+"""What each event tells whom. Every function writes notifications (and so the outbox) in the
+caller's transaction; none commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from server.accounts.enums import Role
+from server.accounts.models import RoleGrant
+from server.duty import queries
+from server.extensions import db
+from server.notifications.service import notify
+from server.requests.enums import Action
+from server.requests.models import Request
+
+
+def committee_ids(community_id: int) -> list[int]:
+    return list(db.session.scalars(
+        select(RoleGrant.user_id).where(RoleGrant.role == Role.COMMITTEE,
+                                        RoleGrant.community_id == community_id)
+    ))
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%m-%d %H:%M")
+
+
+def _label(request: Request) -> str:
+    return f"{request.category.name}（{request.no}）"
+
+
+def new_task(request: Request, *, now: datetime) -> None:
+    """The request arrived at a hop: its team's on-duty members, or the committee."""
+    if request.team_id is not None:
+        deadline = ""
+        if request.accept_deadline is not None:
+            deadline = f"，请于{_local(request.accept_deadline)}前接单"
+        notify(user_ids=queries.on_duty_user_ids(request.team_id, now), kind="task_new",
+               title="新的待接单诉求", body=f"{_label(request)}{deadline}", now=now,
+               request_id=request.id, data={"hop": request.hop})
+    else:
+        notify(user_ids=committee_ids(request.community_id), kind="task_committee",
+               title="诉求无人接单，已上交社区", body=f"{_label(request)}需要社区指派或吹哨",
+               now=now, request_id=request.id, data={"hop": request.hop})
+
+
+_FOR_RESIDENT = {
+    Action.ACCEPT: ("request_accepted", "您的诉求已被接单", "{label}已有党员接单，正在处理"),
+    Action.ASSIGN: ("request_accepted", "您的诉求已指派专人", "{label}已由社区指派专人处理"),
+    Action.RESOLVE: ("request_resolved", "您的诉求已办理", "{label}已办理完毕，正在审核"),
+    Action.APPROVE: ("request_closed", "您的诉求已办结", "{label}已办结，欢迎评价"),
+    Action.REJECT: ("request_closed", "您的诉求已关闭", "{label}未能受理：{note}"),
+}
+
+
+def after_action(request: Request, action: Action, *, note: str | None, now: datetime) -> None:
+    """Tell the resident when their request is accepted, resolved or closed."""
+    if action not in _FOR_RESIDENT or request.resident_id is None:
+        return
+    kind, title, body = _FOR_RESIDENT[action]
+    notify(user_ids=[request.resident_id], kind=kind, title=title,
+           body=body.format(label=_label(request), note=note or ""), now=now,
+           request_id=request.id)
+
+
+def yellow(request: Request, *, now: datetime) -> None:
+    """Most of the resolve time is used: the handler, or whoever holds the request now."""
+    if request.handler_id is not None:
+        users = [request.handler_id]
+    elif request.team_id is not None:
+        users = queries.on_duty_user_ids(request.team_id, now)
+    else:
+        users = committee_ids(request.community_id)
+    notify(user_ids=users, kind="light_yellow", title="黄灯预警：诉求即将超时",
+           body=f"{_label(request)}将于{_local(request.resolve_deadline)}到期，请抓紧办理",
+           now=now, request_id=request.id)
+
+
+def red(request: Request, *, now: datetime) -> None:
+    """Overdue: the committee supervises (督办)."""
+    notify(user_ids=committee_ids(request.community_id), kind="light_red",
+           title="红灯预警：诉求已超时", body=f"{_label(request)}已超过办理时限，请督办",
+           now=now, request_id=request.id)
+
+
+def whistle_overdue(request: Request, department_name: str, *, now: datetime) -> None:
+    notify(user_ids=committee_ids(request.community_id), kind="whistle_overdue",
+           title="吹哨超时：部门未按时反馈", body=f"{_label(request)}已吹哨至{department_name}，"
+           "部门未在时限内反馈，请督办", now=now, request_id=request.id)

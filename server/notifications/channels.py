@@ -1,0 +1,44 @@
+"""Delivery channels, pluggable by name.
+
+A channel is ``deliver(notification, now)``: it returns when the message went out and raises
+to ask for a retry. ``NOTIFY_CHANNELS`` (comma-separated, default ``inbox``) picks the
+channels each new notification is queued for; a WeChat subscribe-message channel registers
+itself here under ``wechat``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import current_app
+
+Deliver = Callable[[object, datetime], None]
+
+_CHANNELS: dict[str, Deliver] = {}
+
+
+def register_channel(name: str, deliver: Deliver) -> None:
+    _CHANNELS[name] = deliver
+
+
+def unregister_channel(name: str) -> None:
+    _CHANNELS.pop(name, None)
+
+
+def get_channel(name: str) -> Deliver | None:
+    return _CHANNELS.get(name)
+
+
+def enabled_channels() -> list[str]:
+    raw = current_app.config.get("NOTIFY_CHANNELS") or os.environ.get("NOTIFY_CHANNELS") or "inbox"
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+def _inbox(notification, now: datetime) -> None:
+    """The in-app inbox reads the notifications table itself: the row is the message, written
+    in the event's transaction, so there is nothing more to send."""
+
+
+register_channel("inbox", _inbox)

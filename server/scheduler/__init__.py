@@ -1,0 +1,1 @@
+"""The scheduler process: APScheduler in its own process, one leader across processes."""
