@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from mini_program_api.schemas.auth import TeamRefOut
 from mini_program_api.schemas.common import Id, LocalDateTime, Text
-from server.http import StrictSchema
+from server.http import MAX_ID, StrictSchema
 
 
 def _name(**kwargs):
@@ -156,6 +157,15 @@ class RedeemIn(StrictSchema):
     code = Text(32, min_length=4, required=True)
 
 
+class LinkedOut(ma.Schema):
+    """The caller after linking: the person they were imported as, their roles and teams."""
+
+    person_id = ma.fields.Integer()
+    roles = ma.fields.List(ma.fields.String())
+    teams = ma.fields.List(ma.fields.Nested(TeamRefOut))
+    committee_of = ma.fields.List(ma.fields.Integer())
+
+
 # --- roles and audit ----------------------------------------------------------------------------
 
 
@@ -189,7 +199,8 @@ class AuditOut(ma.Schema):
 
 
 class AuditArgs(StrictSchema):
-    community_id = Id(load_default=None)
+    community_id = ma.fields.Integer(load_default=None,
+                                     validate=ma.validate.Range(min=1, max=MAX_ID))
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
 

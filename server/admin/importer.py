@@ -289,16 +289,18 @@ def validate(table: list[list[str]], *,
         return [], [RowError(MAX_ROWS + 2, None, f"文件超过{MAX_ROWS}行",
                              f"more than {MAX_ROWS} rows")]
     rows: list[Row] = []
+    well_formed: list[Row] = []
     for line, cells in track(enumerate(table[1:], start=2), len(table) - 1, "检查 checking"):
         if not any(cells):
             continue
         row, row_errors = _parse_row(line, cells, positions)
         rows.append(row)
         errors += row_errors
-    if not rows and not errors:
+        if not row_errors:
+            well_formed.append(row)
+    if not rows:
         errors.append(RowError(2, None, "文件没有数据行", "the file has no data rows"))
-    if not errors:
-        errors += _check_against(rows, _Known())
+    errors += _check_against(well_formed, _Known())
     return rows, sorted(errors, key=lambda e: e.line)
 
 
