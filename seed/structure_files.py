@@ -30,21 +30,25 @@ EXAMPLES = [
 
 INSTRUCTIONS = [
     ["列 column", "说明", "notes"],
-    ["社区编码 community_code", "字母和数字，最多16位；诉求编号的前缀", "letters/digits, ≤16; prefixes request numbers"],
+    ["社区编码 community_code", "字母和数字，最多16位；诉求编号的前缀",
+     "letters/digits, ≤16; prefixes request numbers"],
     ["社区名称 community_name", "新社区必填", "required for a new community"],
     ["所属街道 district", "可选", "optional"],
     ["网格 grid", "A岗、B岗成员必填", "required for posts A and B"],
     ["片区 section", "B岗成员必填", "required for post B"],
-    ["岗位 post", "A、B 或 两委；只建网格/片区时留空", "A, B or 两委 (committee); blank for a place row"],
+    ["岗位 post", "A、B 或 两委；只建网格/片区时留空",
+     "A, B or 两委 (committee); blank for a place row"],
     ["姓名 name", "与手机号同时填写", "with the phone"],
-    ["手机号 phone", "11位手机号；成员用此手机号登录微信后自动绑定", "11-digit mobile; links the member on login"],
+    ["手机号 phone", "11位手机号；成员绑定此手机号后自动关联",
+     "11-digit mobile; links the member when they bind it"],
 ]
 
 COMMUNITIES = [
     ("WH", "文化社区", 4), ("ZQ", "站前社区", 5), ("TJ", "团结社区", 3),
     ("FR", "繁荣社区", 4), ("XF", "幸福社区", 5), ("DF", "东方社区", 3),
 ]
-ESTATES = ["阳光小区", "粮库家属楼", "惠民小区", "平房区", "商业街", "教师楼", "供电小区", "水利家园"]
+ESTATES = ["阳光小区", "粮库家属楼", "惠民小区", "平房区", "商业街", "教师楼", "供电小区",
+           "水利家园"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 GIVEN = ["建国", "春梅", "志刚", "淑华", "立新", "玉兰", "海军", "桂芝", "晓东", "丽娟", "国庆",
          "秀英", "宏伟", "凤霞", "长青", "艳红"]
@@ -55,7 +59,7 @@ def sample_rows() -> list[list[str]]:
     phones = (f"1380000{n:04d}" for n in itertools.count(2001))
     rows = []
     for code, name, grids in COMMUNITIES:
-        for i in range(3):
+        for _ in range(3):
             rows.append([code, name, "镇赉镇", "", "", "两委", next(names), next(phones)])
         for g in range(1, grids + 1):
             grid = f"第{'一二三四五六七八九'[g - 1]}网格"

@@ -196,7 +196,7 @@ def _parse_row(line: int, cells: list[str],
             bad("post", "岗位只能是 A、B 或 两委", "post must be A, B or committee")
     if values["section"] and not values["grid"]:
         bad("grid", "填写了片区但缺少网格", "a section needs its grid")
-    if post in (Post.A, Post.B) and not values["grid"]:
+    elif post in (Post.A, Post.B) and not values["grid"]:
         bad("grid", f"{post}岗成员必须填写网格", f"post {post} needs a grid")
     if post == Post.B and not values["section"]:
         bad("section", "B岗成员必须填写片区", "post B needs a section")

@@ -90,14 +90,16 @@ def test_a_retired_grid_takes_no_new_requests_and_keeps_its_past(world, admin):
     assert retired.status == 200 and retired.data["is_active"] is False
 
     refused = world.as_("demo-resident").post("/api/v1/requests", {
-        "category_code": "sanitation", "description": "楼道堆物影响通行", "section_id": world.section.id})
+        "category_code": "sanitation", "description": "楼道堆物影响通行",
+        "section_id": world.section.id})
     assert refused.status == 422
     listed = world.as_(None).get(f"/api/v1/communities/{world.community.id}").data["grids"]
     assert grid.id not in [g["id"] for g in listed]
     # Past requests stay readable by their owner and the committee; nothing was deleted.
     assert world.as_("demo-resident").get(f"/api/v1/requests/{old['id']}").status == 200
     assert world.as_("demo-committee").get(f"/api/v1/requests/{old['id']}").status == 200
-    assert admin.get(f"/api/v1/admin/communities/{world.community.id}").data["grids"][0]["id"] == grid.id
+    tree = admin.get(f"/api/v1/admin/communities/{world.community.id}").data
+    assert tree["grids"][0]["id"] == grid.id and tree["grids"][0]["is_active"] is False
 
     restored = admin.call("PATCH", f"/api/v1/admin/grids/{grid.id}", json={"is_active": True})
     assert restored.data["is_active"] is True

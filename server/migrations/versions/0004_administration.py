@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0002
-Create Date: 2026-11-23 13:30:56.649610
+Create Date: 2026-11-23
 
 """
 from alembic import op
