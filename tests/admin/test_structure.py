@@ -151,3 +151,12 @@ def test_categories_with_deadlines_and_a_validated_dispatch_order(world, admin):
     assert admin.post("/api/v1/admin/categories", {
         "code": "snow", "name": "x", "accept_minutes": 1, "resolve_hours": 1,
         "dispatch_order": ["A"]}).status == 409
+
+
+def test_renaming_onto_a_taken_name_is_a_conflict_not_an_error(world, admin):
+    first, second = world.community.grids[0], world.community.grids[1]
+    response = admin.call("PATCH", f"/api/v1/admin/grids/{second.id}", json={"name": first.name})
+    assert response.status == 409 and response.code == 40910
+    assert admin.call("PATCH", f"/api/v1/admin/grids/{second.id}",
+                      json={"name": None}).status == 422
+    assert db.session.scalar(select(AuditEntry)) is None
