@@ -93,7 +93,8 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     if category is None:
         raise Invalid("未知的诉求类别", errors={"category_code": ["unknown category"]})
     section = db.session.get(Section, section_id)
-    if section is None or not section.is_active or not section.grid.is_active:
+    if (section is None or not section.is_active or not section.grid.is_active
+            or not section.grid.community.is_active):
         raise Invalid("所选片区不存在或已停用", errors={"section_id": ["unknown section"]})
     community = section.grid.community
     request = Request(

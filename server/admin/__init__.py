@@ -1,0 +1,1 @@
+"""Administration: places, teams, people before they log in, roles, the catalogue, imports."""
