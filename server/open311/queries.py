@@ -112,7 +112,7 @@ def updates(*, community: Community | None, start: datetime, end: datetime, page
     if community is not None:
         query = query.where(Request.community_id == community.id)
     query = query.order_by(Event.id).offset((page - 1) * page_size).limit(page_size)
-    return list(db.session.execute(query).tuples())
+    return [(event, request) for event, request in db.session.execute(query)]
 
 
 def places(requests_: list[Request]) -> tuple[dict[int, Section], dict[int, Team]]:
