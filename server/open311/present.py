@@ -1,9 +1,9 @@
 """What Open311 may say about a request: a whitelist, as on the sunlight list.
 
 Never: the resident or requester, their phone, openid or exact address, a handler's name.
-The description and photos appear only when the request is ``public``; free text is
-redacted of phone and ID numbers; the address is the section's name; coordinates are
-rounded to two decimals (about a kilometre).
+The description and photos appear only when the request is ``public`` (the description
+redacted of phone and ID numbers); staff notes never (steps are told by their labels); the
+address is the section's name; coordinates are rounded to two decimals (about a kilometre).
 """
 
 from __future__ import annotations
@@ -57,10 +57,11 @@ def service_notice(category: Category) -> str:
     return f"{category.accept_minutes}分钟内响应，{category.resolve_hours}小时内办结"
 
 
-# The note of these actions is written by staff about the work, and may be shown (redacted)
-# when the request is public; a resident's rating comment or a cancel reason never is.
-_STAFF_NOTES = {Action.PROGRESS, Action.RESOLVE, Action.APPROVE, Action.RETURN, Action.REJECT,
-                Action.ESCALATE, Action.ASSIGN}
+# Steps that say something to the public. Their free-text notes are never published: staff
+# write names, phone numbers and door numbers in them, which no pattern reliably removes.
+_TOLD = {Action.SUBMIT, Action.ACCEPT, Action.CANCEL, Action.REOPEN, Action.PROGRESS,
+         Action.RESOLVE, Action.APPROVE, Action.RETURN, Action.REJECT, Action.ESCALATE,
+         Action.ASSIGN}
 
 ACTION_LABELS = {
     Action.SUBMIT: "已受理，已派单",
@@ -79,23 +80,20 @@ ACTION_LABELS = {
 }
 
 
-def event_text(event: Event, request: Request) -> str:
-    """The label of a step, with its staff note when the request is public."""
+def event_text(event: Event) -> str:
+    """The label of a step; a whistle names the department (never a person)."""
     label = ACTION_LABELS.get(Action(event.action), event.action)
     if event.action == Action.ESCALATE and event.data and event.data.get("department"):
-        label = f"{label}（{event.data['department']}）"
-    if request.public and event.note and event.action in _STAFF_NOTES:
-        return f"{label}：{redact(event.note)}"
+        label = f"{label}（{redact(event.data['department'])}）"
     return label
 
 
 def status_notes(request: Request) -> str:
-    """The current status in words, and the latest public step that says more."""
+    """The current status in words, and the latest step that says more."""
     notes = STATUS_LABELS[Status(request.status)]
     for event in reversed(request.events):
-        if event.action in _STAFF_NOTES or event.action in (Action.SUBMIT, Action.ACCEPT,
-                                                             Action.CANCEL, Action.REOPEN):
-            return f"{notes}；{event_text(event, request)}"
+        if event.action in _TOLD:
+            return f"{notes}；{event_text(event)}"
     return notes
 
 
@@ -173,7 +171,7 @@ def request_update(event: Event, request: Request, base_url: str) -> dict:
         "service_request_id": request.no,
         "status": UPDATE_STATUS[Action(event.action)],
         "updated_datetime": w3c(event.created_at),
-        "description": event_text(event, request),
+        "description": event_text(event),
         "media_url": photo_url(photo, base_url) if photo else None,
     }
 

@@ -13,6 +13,10 @@ from server.requests.models import Request
 from tests.open311.conftest import form
 
 
+def _by_no(no: str) -> Request:
+    return db.session.scalar(select(Request).where(Request.no == no))
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_a_posted_request_enters_the_same_pipeline(o311, world, api_key, fmt):
     status, body, _raw = o311.post("requests", fmt, form(api_key, world))
@@ -46,7 +50,7 @@ def test_contact_fields_are_kept_apart_as_personal_data(o311, world, api_key):
         email="zsf@example.com", device_id="dev-1", account_id="acct-9",
         media_url="https://partner.example.com/p/1.jpg", address_string="幸福小区3号楼2单元501"))
     assert status == 201 and answer[0]["account_id"] is None
-    request = db.session.scalar(select(Request).where(Request.no == answer[0]["service_request_id"]))
+    request = _by_no(answer[0]["service_request_id"])
     requester = db.session.scalar(select(Requester).where(Requester.request_id == request.id))
     assert (requester.first_name, requester.last_name, requester.phone, requester.email) == (
         "三丰", "张", "13812345678", "zsf@example.com")
@@ -62,8 +66,9 @@ def test_no_contact_fields_no_requester_row(o311, world, api_key):
 
 
 def test_public_consent_comes_from_the_attribute(o311, world, api_key):
-    _s, answer, _ = o311.post("requests", "json", form(api_key, world, **{"attribute[public]": "true"}))
-    request = db.session.scalar(select(Request).where(Request.no == answer[0]["service_request_id"]))
+    _s, answer, _ = o311.post("requests", "json",
+                              form(api_key, world, **{"attribute[public]": "true"}))
+    request = _by_no(answer[0]["service_request_id"])
     assert request.public is True
 
 

@@ -53,7 +53,7 @@ def test_an_open311_client_follows_its_request_to_closed(o311, world, api_key, c
         (no, "OPEN"), (no, "ACTION_SCHEDULED"), (no, "IN_PROGRESS"), (no, "IN_PROGRESS"),
         (no, "FIXED")]
     assert updates[0]["updated_datetime"] == "2026-11-23T09:00:00+08:00"
-    assert updates[2]["description"] == "办理进展"  # private: the label, not the note
+    assert updates[2]["description"] == "办理进展"  # the label, never the note
     assert all(set(u) == {"update_id", "service_request_id", "status", "updated_datetime",
                           "description", "media_url"} for u in updates)
 
@@ -72,7 +72,7 @@ def test_a_public_request_shows_its_description_notes_and_first_photo(o311, worl
     assert item["description"] == "楼道堆满纸箱，联系电话139****1111"
     filename = created["photos"][0]["url"].rsplit("/", 1)[1]
     assert item["media_url"] == f"http://localhost/media/{filename}"
-    assert item["status_notes"] == "办理中；办理进展：已通知物业 [电话已隐藏]"
+    assert item["status_notes"] == "办理中；办理进展"  # staff notes are never published
     with world.client.get(item["media_url"].removeprefix("http://localhost")) as media:
         assert media.status_code == 200 and media.content_type == "image/jpeg"
     _status, updates = o311.both("servicerequestupdates")
