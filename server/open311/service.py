@@ -1,0 +1,126 @@
+"""Use cases of the Open311 face: a partner posts a request; contacts are anonymised in time.
+
+A posted request enters the same pipeline as a resident's (``server.requests.service.submit``
+with no resident): dispatch, deadlines, timeline and sunlight list; its channel names the
+partner. The requester's contact fields go to ``Requester`` (personal data), never published.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from server.catalogue.models import Category
+from server.errors import BadRequest
+from server.extensions import db
+from server.grid.models import Community, Section
+from server.open311 import queries
+from server.open311.models import ApiKey, Requester, Submission
+from server.requests import service as requests
+from server.requests.enums import OPEN_STATUSES
+from server.requests.models import Request
+
+# The attributes of every service definition, in order: (code, required, description).
+SECTION_ATTRIBUTE = "section_id"
+PUBLIC_ATTRIBUTE = "public"
+CONTACT_FIELDS = ("email", "first_name", "last_name", "phone", "device_id", "account_id")
+
+
+def _single(attributes: dict[str, list[str]], code: str) -> str | None:
+    values = attributes.get(code)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadRequest(f"attribute[{code}] 只能有一个值",
+                         errors={f"attribute[{code}]": ["single value"]})
+    return values[0]
+
+
+def resolve_section(*, attributes: dict[str, list[str]], address_id: str | None,
+                    address_string: str | None, community: Community | None) -> Section:
+    """The section a posted location falls in.
+
+    In order: ``attribute[section_id]`` (a key of the service definition's list), then
+    ``address_id`` (our addressing system is the sections: the same id), then an
+    ``address_string`` that names exactly one active section. Anything else is a 400.
+    """
+    for name, value in ((f"attribute[{SECTION_ATTRIBUTE}]", _single(attributes, SECTION_ATTRIBUTE)),
+                        ("address_id", address_id)):
+        if value is None:
+            continue
+        section = None
+        if value.isascii() and value.isdigit() and len(value) <= 10:
+            section = queries.active_section(int(value), community)
+        if section is None:
+            raise BadRequest("所选片区不存在或不在本辖区", errors={name: ["unknown section"]})
+        return section
+    if address_string:
+        found = [s for s in queries.active_sections(community) if s.name in address_string]
+        if len(found) == 1:
+            return found[0]
+    raise BadRequest("无法根据所给位置确定片区，请提供 attribute[section_id]",
+                     errors={"location": ["cannot be resolved to a section; send "
+                                          "attribute[section_id] or address_id"]})
+
+
+def _public(attributes: dict[str, list[str]]) -> bool:
+    value = _single(attributes, PUBLIC_ATTRIBUTE)
+    if value is None:
+        return False
+    if value not in ("true", "false"):
+        raise BadRequest("attribute[public] 只能为 true 或 false",
+                         errors={f"attribute[{PUBLIC_ATTRIBUTE}]": ["true or false"]})
+    return value == "true"
+
+
+def post_request(*, key: ApiKey, fields: dict, attributes: dict[str, list[str]],
+                 community: Community | None, now: datetime) -> Submission:
+    """Create a request from a partner's POST; commits once."""
+    unknown = set(attributes) - {SECTION_ATTRIBUTE, PUBLIC_ATTRIBUTE}
+    if unknown:
+        raise BadRequest("未知的 attribute", errors={f"attribute[{c}]": ["unknown attribute"]
+                                                   for c in sorted(unknown)})
+    category = db.session.scalar(select(Category).where(
+        Category.code == fields["service_code"], Category.is_active.is_(True)))
+    if category is None:
+        raise BadRequest("service_code 不存在", errors={"service_code": ["unknown service"]})
+    has_location = (fields["lat"] is not None or fields["address_string"] or fields["address_id"]
+                    or attributes.get(SECTION_ATTRIBUTE))
+    if not has_location:
+        raise BadRequest("缺少位置", errors={"location": [
+            "send lat and long, address_string, address_id or attribute[section_id]"]})
+    section = resolve_section(attributes=attributes, address_id=fields["address_id"],
+                              address_string=fields["address_string"], community=community)
+    request = requests.submit(
+        resident=None, category_code=category.code,
+        description=fields["description"] or category.name, section_id=section.id,
+        address=fields["address_string"], lat=fields["lat"], lng=fields["long"],
+        public=_public(attributes), now=now, channel=f"open311:{key.name}", commit=False,
+    )
+    submission = Submission(request_id=request.id, api_key_id=key.id,
+                            token=secrets.token_urlsafe(24), media_url=fields["media_url"],
+                            created_at=now)
+    db.session.add(submission)
+    contact = {name: fields[name] for name in CONTACT_FIELDS}
+    if any(contact.values()):
+        db.session.add(Requester(request_id=request.id, **contact))
+    db.session.commit()
+    return submission
+
+
+def anonymise_requesters(now: datetime) -> int:
+    """Clear the contact fields of requests finished more than the retention period ago."""
+    days = current_app.config.get("OPEN311_CONTACT_RETENTION_DAYS", 180)
+    finished = select(Request.id).where(Request.status.not_in(list(OPEN_STATUSES)),
+                                        Request.closed_at < now - timedelta(days=days))
+    result = db.session.execute(
+        update(Requester)
+        .where(Requester.anonymised_at.is_(None), Requester.request_id.in_(finished))
+        .values(**{name: None for name in CONTACT_FIELDS}, anonymised_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
