@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Float, and_, cast, func, literal, not_, select
-from sqlalchemy.orm import noload, selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from server.accounts.models import User
 from server.catalogue.models import Category
@@ -50,7 +50,7 @@ def public_list(*, community_id: int, now: datetime, args: dict) -> dict:
     query = (
         select(Request)
         .where(Request.community_id == community_id)
-        .options(noload(Request.events), selectinload(Request.ratings), noload(Request.photos))
+        .options(lazyload(Request.events), selectinload(Request.ratings), lazyload(Request.photos))
     )
     if args.get("grid_id"):
         query = query.where(Request.grid_id == args["grid_id"])
@@ -78,7 +78,7 @@ def by_no(no: str) -> Request | None:
 
 def grids_of(community_id: int) -> dict[int, Grid]:
     return {g.id: g for g in db.session.scalars(
-        select(Grid).where(Grid.community_id == community_id).options(noload(Grid.sections)))}
+        select(Grid).where(Grid.community_id == community_id).options(lazyload(Grid.sections)))}
 
 
 def teams_of(community_id: int) -> dict[int, Team]:
@@ -90,7 +90,7 @@ def users_by_id(ids) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(
-        select(User).where(User.id.in_(ids)).options(noload(User.grants)))}
+        select(User).where(User.id.in_(ids)).options(lazyload(User.grants)))}
 
 
 def active_categories() -> list[Category]:
