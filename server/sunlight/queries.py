@@ -22,8 +22,9 @@ from server.requests.models import Request
 
 
 def active_community(community_id: int) -> Community | None:
-    community = db.session.get(Community, community_id)
-    return community if community is not None and community.is_active else None
+    return db.session.scalar(
+        select(Community).where(Community.id == community_id, Community.is_active.is_(True))
+        .options(lazyload(Community.grids)))
 
 
 def _seconds(column):

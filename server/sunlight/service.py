@@ -51,7 +51,8 @@ def week_start(moment: datetime) -> datetime:
 
 
 def public_window(now: datetime) -> tuple[datetime, datetime]:
-    """The public pages' window: the last ``SUNLIGHT_WINDOW_DAYS`` local days, today included."""
+    """The public pages' window: the last ``SUNLIGHT_WINDOW_DAYS`` local days, today included
+    (up to ``now``, and anything stamped later by a clock a little ahead)."""
     days = current_app.config.get("SUNLIGHT_WINDOW_DAYS", 30)
     return day_start(local_day(now) - timedelta(days=days - 1)), now
 
@@ -66,7 +67,7 @@ def headline(f: Figures) -> dict:
 def communities_board(*, now: datetime) -> dict:
     """Every active community with its headline figures: two queries in all."""
     start, end = public_window(now)
-    by_community = figures.figures_for(now=now, group="community", start=start, end=end)
+    by_community = figures.figures_for(now=now, group="community", start=start)
     return {
         "window": {"start": local(start), "end": local(end)},
         "items": [
@@ -84,7 +85,7 @@ def community_board(*, community_id: int, now: datetime, args: dict) -> dict:
         raise NotFound("社区不存在")
     start, end = public_window(now)
     trend_start = week_start(now) - timedelta(weeks=TREND_WEEKS - 1)
-    rows = list(figures.rows(start=min(start, trend_start), end=end, community_id=community.id))
+    rows = list(figures.rows(start=min(start, trend_start), community_id=community.id))
     recent = [r for r in rows if r.submitted_at >= start]
     grids = queries.grids_of(community.id)
     teams = queries.teams_of(community.id)
