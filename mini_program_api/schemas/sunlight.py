@@ -159,7 +159,8 @@ class SunlightOut(ma.Schema):
 
 
 class StatsArgs(StrictSchema):
-    community_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    community_id = ma.fields.Integer(load_default=None,
+                                     validate=ma.validate.Range(min=1, max=2**31 - 1))
     group = ma.fields.String(load_default="community", validate=ma.validate.OneOf(list(GROUPS)))
     start = ma.fields.Date(load_default=None, metadata={"description": "first local day"})
     end = ma.fields.Date(load_default=None, metadata={"description": "last local day, included"})
@@ -184,7 +185,8 @@ class StatsOut(ma.Schema):
 
 
 class WeeklyReportArgs(StrictSchema):
-    community_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    community_id = ma.fields.Integer(load_default=None,
+                                     validate=ma.validate.Range(min=1, max=2**31 - 1))
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
 

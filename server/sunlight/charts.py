@@ -36,9 +36,12 @@ def bars(title: str, points: list[tuple[str, int]]) -> Markup:
             f'<rect x="{x + step * 0.15:.1f}" y="{TOP + inner_h - h:.1f}" width="{step * 0.7:.1f}" '
             f'height="{h:.1f}" fill="#1a73e8"><title>{escape(label)}：{n}</title></rect>'
         )
-        if i == 0 or i == len(points) - 1 or i % 7 == 0:
-            body.append(f'<text x="{x + step / 2:.1f}" y="{HEIGHT - 8}" font-size="9" '
-                        f'text-anchor="middle">{escape(label)}</text>')
+        last = len(points) - 1
+        if i in (0, last) or (i % 7 == 0 and last - i > 3):
+            anchor = "start" if i == 0 else "end" if i == last else "middle"
+            where = x if i == 0 else x + step if i == last else x + step / 2
+            body.append(f'<text x="{where:.1f}" y="{HEIGHT - 8}" font-size="9" '
+                        f'text-anchor="{anchor}">{escape(label)}</text>')
     return _frame(title, body)
 
 
@@ -53,9 +56,11 @@ def lines(title: str, labels: list[str], series: dict[str, list[float | None]]) 
         f'<text x="{LEFT - 4}" y="{TOP + inner_h}" font-size="9" text-anchor="end">0</text>',
     ]
     for i, label in enumerate(labels):
-        if i == 0 or i == len(labels) - 1 or i % 2 == 0:
+        last = len(labels) - 1
+        if i in (0, last) or (i % 2 == 0 and last - i > 1):
+            anchor = "start" if i == 0 else "end" if i == last else "middle"
             body.append(f'<text x="{LEFT + i * step:.1f}" y="{TOP + inner_h + 12}" font-size="9" '
-                        f'text-anchor="middle">{escape(label)}</text>')
+                        f'text-anchor="{anchor}">{escape(label)}</text>')
     for k, (name, values) in enumerate(series.items()):
         colour = COLOURS[k % len(COLOURS)]
         segments, current = [], []

@@ -83,7 +83,8 @@ def grids_of(community_id: int) -> dict[int, Grid]:
 
 
 def teams_of(community_id: int) -> dict[int, Team]:
-    return {t.id: t for t in db.session.scalars(select(Team).where(Team.community_id == community_id))}
+    query = select(Team).where(Team.community_id == community_id)
+    return {t.id: t for t in db.session.scalars(query)}
 
 
 def users_by_id(ids) -> dict[int, User]:

@@ -14,20 +14,25 @@ def _page(world, path, **kw):
 
 def test_filters_and_cursor_pagination(world, clock):
     member = world.as_("demo-member-a")
-    ids = [world.submit(category_code="sanitation" if i % 2 else "facilities")["id"] for i in range(5)]
+    ids = [world.submit(category_code="sanitation" if i % 2 else "facilities")["id"]
+           for i in range(5)]
     member.post(f"/api/v1/requests/{ids[0]}/accept")
     base = f"/api/v1/public/communities/{world.community.id}/sunlight"
-    first = world.client.get(f"{base}?limit=2").get_json()["data"]["requests"]
-    second = world.client.get(f"{base}?limit=2&cursor={first['next_cursor']}").get_json()["data"]["requests"]
-    third = world.client.get(f"{base}?limit=2&cursor={second['next_cursor']}").get_json()["data"]["requests"]
+    def page(query):
+        return world.client.get(f"{base}?{query}").get_json()["data"]["requests"]
+
+    first = page("limit=2")
+    second = page(f"limit=2&cursor={first['next_cursor']}")
+    third = page(f"limit=2&cursor={second['next_cursor']}")
     numbers = [r["no"] for r in first["items"] + second["items"] + third["items"]]
     assert len(numbers) == 5 == len(set(numbers)) and third["next_cursor"] is None
     assert numbers == sorted(numbers, reverse=True)  # newest first
     sanitation = world.client.get(f"{base}?category=sanitation").get_json()["data"]["requests"]
-    assert {r["category"] for r in sanitation["items"]} == {"环境卫生"} and len(sanitation["items"]) == 2
+    assert [r["category"] for r in sanitation["items"]] == ["环境卫生", "环境卫生"]
     accepted = world.client.get(f"{base}?status=accepted").get_json()["data"]["requests"]["items"]
     assert [r["handler"] for r in accepted] == ["王*"]
-    html = world.client.get(f"/sunlight/communities/{world.community.id}?limit=2&category=facilities")
+    html = world.client.get(
+        f"/sunlight/communities/{world.community.id}?limit=2&category=facilities")
     assert 'rel="next"' in html.get_data(as_text=True)
     assert "category=facilities" in html.get_data(as_text=True).split('rel="next"')[1][:300]
 
@@ -57,7 +62,7 @@ def test_etag_and_304(world, path):
     url = path.format(cid=world.community.id)
     first = world.client.get(url)
     assert first.status_code == 200 and first.headers["ETag"]
-    assert "public" in first.headers["Cache-Control"] and "max-age" in first.headers["Cache-Control"]
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
     again = world.client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.get_data() == b""
     world.submit()  # the data changed: a new body, a new ETag
@@ -75,7 +80,8 @@ def test_queries_per_page_do_not_grow_with_page_size(world, clock, count_queries
             handler = member if i % 2 else world.as_("demo-member-a2")
             handler.post(f"/api/v1/requests/{rid}/resolve", {"note": "好了"})
             committee.post(f"/api/v1/requests/{rid}/approve")
-            resident.post(f"/api/v1/requests/{rid}/rate", {"resolved": True, "satisfaction": "satisfied"})
+            resident.post(f"/api/v1/requests/{rid}/rate",
+                          {"resolved": True, "satisfaction": "satisfied"})
     counts, cid = {}, world.community.id
     for path in ("/sunlight/communities/{cid}?limit={n}",
                  "/api/v1/public/communities/{cid}/sunlight?limit={n}"):

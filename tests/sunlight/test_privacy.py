@@ -32,7 +32,8 @@ def planted(world, clock):
     resident = world.user("demo-resident")
     resident.name, resident.phone = NAME, PHONE
     db.session.commit()
-    api, member, committee = (world.as_(o) for o in ("demo-resident", "demo-member-a", "demo-committee"))
+    api, member, committee = (
+        world.as_(o) for o in ("demo-resident", "demo-member-a", "demo-committee"))
     photo = _upload(api)
     public = world.submit(public=True, address=ADDRESS, photo_ids=[photo["id"]],
                           description=f"楼道堆物，电话{PHONE}，身份证{ID_NUMBER}，住{DOOR}")
