@@ -1,7 +1,8 @@
 """Benchmark: the sunlight figures and the community page over many requests (not a test).
 
     DATABASE_URL=postgresql+psycopg://…/bench .venv/bin/flask db upgrade
-    DATABASE_URL=postgresql+psycopg://…/bench .venv/bin/python bench/sunlight_figures.py --rows 1000000
+    DATABASE_URL=postgresql+psycopg://…/bench .venv/bin/python bench/sunlight_figures.py \
+        --rows 1000000
 
 Inserts synthetic requests for the demo community (once; rerun with --reuse), then times the
 figures by community / team / member over 30 days and a year, and the public page and its JSON
@@ -104,8 +105,10 @@ def main() -> None:
         print(f"{total} requests in the database")
         for days in (30, 365):
             for group in ("community", "team", "member"):
-                timed(f"figures by {group}, last {days} days", lambda g=group, d=days: figures.figures_for(
-                    now=now, group=g, start=now - timedelta(days=d), community_id=community.id))
+                timed(f"figures by {group}, last {days} days",
+                      lambda g=group, d=days: figures.figures_for(
+                          now=now, group=g, start=now - timedelta(days=d),
+                          community_id=community.id))
         client = app.test_client()
         for path in (f"/sunlight/communities/{community.id}",
                      f"/api/v1/public/communities/{community.id}/sunlight", "/sunlight/"):
