@@ -36,6 +36,7 @@ run: demo
 
 ## Run the whole suite on SQLite and on PostgreSQL (required when CI=true).
 test: setup
+	@bash tests/ensure-chromium.sh
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -1,0 +1,200 @@
+"""Output schemas of the sunlight list and the stats. Public ones mirror the whitelist of
+``server.sunlight.public``: a field not listed here is not sent."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from mini_program_api.schemas.common import LocalDateTime
+from server.http import StrictSchema
+from server.sunlight.figures import GROUPS
+
+Rate = ma.fields.Float(allow_none=True)
+
+
+class FiguresOut(ma.Schema):
+    total = ma.fields.Integer()
+    dispatched = ma.fields.Integer()
+    responded = ma.fields.Integer()
+    rated = ma.fields.Integer()
+    rated_resolved = ma.fields.Integer()
+    rated_satisfied = ma.fields.Integer()
+    closed = ma.fields.Integer()
+    closed_on_time = ma.fields.Integer()
+    open_overdue = ma.fields.Integer()
+    response_rate = ma.fields.Float(allow_none=True, metadata={"description": "响应率"})
+    resolution_rate = ma.fields.Float(allow_none=True, metadata={"description": "解决率"})
+    satisfaction_rate = ma.fields.Float(allow_none=True, metadata={"description": "满意率"})
+    on_time_rate = ma.fields.Float(allow_none=True, metadata={"description": "按时办结率"})
+    median_accept_minutes = ma.fields.Float(allow_none=True)
+    median_resolve_minutes = ma.fields.Float(allow_none=True)
+    by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    by_light = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+
+
+class WindowOut(ma.Schema):
+    start = ma.fields.String()
+    end = ma.fields.String()
+
+
+class PublicCommunityOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    district = ma.fields.String(allow_none=True)
+    figures = ma.fields.Nested(FiguresOut)
+
+
+class PublicCommunitiesOut(ma.Schema):
+    window = ma.fields.Nested(WindowOut)
+    items = ma.fields.List(ma.fields.Nested(PublicCommunityOut))
+
+
+class RatingPublicOut(ma.Schema):
+    resolved = ma.fields.Boolean()
+    satisfaction = ma.fields.String()
+    label = ma.fields.String()
+
+
+class PublicRequestOut(ma.Schema):
+    no = ma.fields.String()
+    category = ma.fields.String()
+    grid = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    status_label = ma.fields.String()
+    light = ma.fields.String(allow_none=True)
+    light_label = ma.fields.String(allow_none=True)
+    submitted_at = ma.fields.String()
+    accepted_at = ma.fields.String(allow_none=True)
+    closed_at = ma.fields.String(allow_none=True)
+    team = ma.fields.String(allow_none=True)
+    handler = ma.fields.String(allow_none=True, metadata={"description": "masked name, 王*"})
+    description = ma.fields.String(allow_none=True,
+                                   metadata={"description": "only when public; redacted"})
+    rating = ma.fields.Nested(RatingPublicOut, allow_none=True)
+    reopen_count = ma.fields.Integer()
+
+
+class PublicStepOut(ma.Schema):
+    action = ma.fields.String()
+    label = ma.fields.String()
+    at = ma.fields.String()
+    by = ma.fields.String()
+    department = ma.fields.String(allow_none=True)
+    result = ma.fields.String(allow_none=True)
+    photos = ma.fields.List(ma.fields.String())
+
+
+class CommunityRefOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    district = ma.fields.String(allow_none=True)
+
+
+class PublicRequestDetailOut(PublicRequestOut):
+    community = ma.fields.Nested(CommunityRefOut)
+    timeline = ma.fields.List(ma.fields.Nested(PublicStepOut))
+
+
+class TeamRankOut(ma.Schema):
+    rank = ma.fields.Integer()
+    team = ma.fields.String()
+    post = ma.fields.String(allow_none=True)
+    figures = ma.fields.Nested(FiguresOut)
+
+
+class MemberRankOut(ma.Schema):
+    rank = ma.fields.Integer()
+    name = ma.fields.String(metadata={"description": "masked name, 王*"})
+    team = ma.fields.String()
+    figures = ma.fields.Nested(FiguresOut)
+
+
+class DailyOut(ma.Schema):
+    day = ma.fields.String()
+    count = ma.fields.Integer()
+
+
+class WeeklyOut(ma.Schema):
+    week_start = ma.fields.String()
+    total = ma.fields.Integer()
+    response_rate = Rate
+    resolution_rate = Rate
+    satisfaction_rate = Rate
+    on_time_rate = Rate
+
+
+class GridRefOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class CategoryNameOut(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class FiltersOut(ma.Schema):
+    grids = ma.fields.List(ma.fields.Nested(GridRefOut))
+    categories = ma.fields.List(ma.fields.Nested(CategoryNameOut))
+
+
+class PublicRequestPageOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(PublicRequestOut))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class SunlightOut(ma.Schema):
+    community = ma.fields.Nested(CommunityRefOut)
+    window = ma.fields.Nested(WindowOut)
+    figures = ma.fields.Nested(FiguresOut)
+    teams = ma.fields.List(ma.fields.Nested(TeamRankOut))
+    members = ma.fields.List(ma.fields.Nested(MemberRankOut))
+    daily = ma.fields.List(ma.fields.Nested(DailyOut))
+    weekly = ma.fields.List(ma.fields.Nested(WeeklyOut))
+    filters = ma.fields.Nested(FiltersOut)
+    requests = ma.fields.Nested(PublicRequestPageOut)
+
+
+# --- committee stats ---------------------------------------------------------------------
+
+
+class StatsArgs(StrictSchema):
+    community_id = ma.fields.Integer(load_default=None,
+                                     validate=ma.validate.Range(min=1, max=2**31 - 1))
+    group = ma.fields.String(load_default="community", validate=ma.validate.OneOf(list(GROUPS)))
+    start = ma.fields.Date(load_default=None, metadata={"description": "first local day"})
+    end = ma.fields.Date(load_default=None, metadata={"description": "last local day, included"})
+
+
+class ExportArgs(StatsArgs):
+    format = ma.fields.String(load_default="xlsx", validate=ma.validate.OneOf(["xlsx", "csv"]))
+
+
+class StatsItemOut(FiguresOut):
+    key = ma.fields.Integer(allow_none=True, metadata={"description": "id of the group; null: all"})
+    name = ma.fields.String()
+
+
+class StatsOut(ma.Schema):
+    community_id = ma.fields.Integer(allow_none=True)
+    group = ma.fields.String()
+    start = ma.fields.String()
+    end = ma.fields.String()
+    generated_at = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(StatsItemOut))
+
+
+class WeeklyReportArgs(StrictSchema):
+    community_id = ma.fields.Integer(load_default=None,
+                                     validate=ma.validate.Range(min=1, max=2**31 - 1))
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class WeeklyReportOut(ma.Schema):
+    id = ma.fields.Integer()
+    community_id = ma.fields.Integer()
+    week_start = LocalDateTime()
+    week_end = LocalDateTime()
+    figures = ma.fields.Dict()
+    created_at = LocalDateTime()

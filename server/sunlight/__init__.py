@@ -1,0 +1,1 @@
+"""The sunlight list (成绩晒单): public pages, the figures, the committee's assessment."""

@@ -1,0 +1,52 @@
+"""The committee's stats as a spreadsheet (XLSX, openpyxl) or CSV, with Chinese headers."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+
+COLUMNS = [
+    ("name", "分组"), ("total", "诉求数"), ("dispatched", "派单数"), ("responded", "按时接单数"),
+    ("response_rate", "响应率"), ("rated", "评价数"), ("rated_resolved", "评价已解决数"),
+    ("resolution_rate", "解决率"), ("rated_satisfied", "满意及基本满意数"),
+    ("satisfaction_rate", "满意率"), ("closed", "办结数"), ("closed_on_time", "按时办结数"),
+    ("open_overdue", "超期未办结数"), ("on_time_rate", "按时办结率"),
+    ("median_accept_minutes", "接单用时中位数（分钟）"),
+    ("median_resolve_minutes", "办结用时中位数（分钟）"),
+]
+
+
+def _cell(value):
+    # A leading = + - @ would be a formula in a spreadsheet: names are text, never code.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def table(stats: dict) -> list[list]:
+    rows = [[title for _key, title in COLUMNS]]
+    for item in stats["items"]:
+        rows.append([_cell(item.get(key)) for key, _title in COLUMNS])
+    return rows
+
+
+def to_csv(stats: dict) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"统计区间 {stats['start']} 至 {stats['end']}", f"分组 {stats['group']}"])
+    writer.writerows(table(stats))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
+
+
+def to_xlsx(stats: dict) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "指标"
+    sheet.append([f"统计区间 {stats['start']} 至 {stats['end']}", f"分组 {stats['group']}"])
+    for row in table(stats):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,165 @@
+"""The public serializer: the only way a request reaches a page anyone can read.
+
+Whitelist, not blacklist: every field below is listed on purpose. Never shown: the resident
+(name, phone, openid, id), the address and coordinates, internal ids, private descriptions,
+free-text notes other than a published result. Descriptions appear only when the resident
+chose ``public``, and every published text passes through :func:`redact`. Party members on
+duty appear by team and masked name (王*), as public servants in this role.
+
+A result (the handler's last resolve note and its photos) is *cleared for public view* once the
+committee approved it (the request is closed) and the resident chose ``public``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from server.requests.enums import STATUS_LABELS, Action, Relation, Satisfaction, Status
+from server.requests.lights import light_of
+
+# The fields a public request carries, and the fields of one public timeline step.
+PUBLIC_REQUEST_FIELDS = (
+    "no", "category", "grid", "status", "status_label", "light", "light_label", "submitted_at",
+    "accepted_at", "closed_at", "team", "handler", "description", "rating", "reopen_count",
+)
+PUBLIC_STEP_FIELDS = ("action", "label", "at", "by", "department", "result", "photos")
+
+LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+SATISFACTION_LABELS = {
+    Satisfaction.SATISFIED: "满意",
+    Satisfaction.BASICALLY_SATISFIED: "基本满意",
+    Satisfaction.DISSATISFIED: "不满意",
+}
+ACTION_LABELS = {
+    Action.SUBMIT: "居民提交诉求",
+    Action.ESCALATE_HOP: "超时未接单，转派",
+    Action.ACCEPT: "接单",
+    Action.CANCEL: "居民撤回",
+    Action.PROGRESS: "办理进展",
+    Action.RESOLVE: "办理完成，待审核",
+    Action.APPROVE: "社区审核通过，办结",
+    Action.RETURN: "社区退回重办",
+    Action.ASSIGN: "社区指派",
+    Action.REJECT: "社区驳回",
+    Action.ESCALATE: "社区吹哨，部门报到",
+    Action.RATE: "居民评价",
+    Action.REOPEN: "居民申请重办",
+}
+
+# --- redaction ----------------------------------------------------------------------------
+
+_DIGIT = "0-9０-９"
+_ID_NUMBER = re.compile(rf"(?<![{_DIGIT}A-Za-z])[{_DIGIT}]{{17}}[{_DIGIT}Xx](?![{_DIGIT}A-Za-z])")
+_MOBILE = re.compile(
+    rf"(?<![{_DIGIT}])(?:\+?86[\s-]?)?1[3-9][{_DIGIT}](?:[\s-]?[{_DIGIT}]){{8}}(?![{_DIGIT}])"
+)
+_LANDLINE = re.compile(rf"(?<![{_DIGIT}])0[{_DIGIT}]{{2,3}}[\s-]?[{_DIGIT}]{{7,8}}(?![{_DIGIT}])")
+_DOOR = re.compile(
+    rf"(?:[{_DIGIT}一二三四五六七八九十百零甲乙丙丁A-Za-z]+\s*"
+    r"(?:号楼|号院|栋|幢|座|单元|层|楼|室|号|户|门)\s*)+"
+    rf"(?:[{_DIGIT}]+\s*(?:室|号|户)?)?"
+)
+_LONG_NUMBER = re.compile(rf"[{_DIGIT}]{{5,}}")
+MASK = "***"
+
+
+def redact(text: str | None) -> str | None:
+    """Text fit for a public page: ID numbers, phone numbers and door numbers masked.
+
+    Any other run of five or more digits is masked too: a public page can live without it.
+    """
+    if not text:
+        return text
+    for pattern in (_ID_NUMBER, _MOBILE, _LANDLINE, _DOOR, _LONG_NUMBER):
+        text = pattern.sub(MASK, text)
+    return text
+
+
+def mask_name(name: str | None) -> str:
+    """张三丰 → 张*: the family name only (and never the length of the given name)."""
+    name = (name or "").strip()
+    return f"{name[0]}*" if name else "党员"
+
+
+def display_name(user) -> str:
+    return mask_name(user.name or user.nickname) if user is not None else "党员"
+
+
+# --- the serializer ---------------------------------------------------------------------
+
+
+def local(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).isoformat()
+
+
+def public_request(request, *, now: datetime, grids: dict, teams: dict, users: dict) -> dict:
+    """The whitelisted view of one request. ``grids``/``teams``/``users`` map ids to rows
+    loaded once per page, so that a page of fifty costs the queries of a page of one."""
+    light = light_of(status=request.status, submitted_at=request.submitted_at,
+                     resolve_deadline=request.resolve_deadline, now=now)
+    rating = request.ratings[-1] if request.ratings else None
+    team = teams.get(request.team_id)
+    grid = grids.get(request.grid_id)
+    out = {
+        "no": request.no,
+        "category": request.category.name,
+        "grid": grid.name if grid else None,
+        "status": request.status,
+        "status_label": STATUS_LABELS[Status(request.status)],
+        "light": light.value if light else None,
+        "light_label": LIGHT_LABELS[light.value] if light else None,
+        "submitted_at": local(request.submitted_at),
+        "accepted_at": local(request.accepted_at),
+        "closed_at": local(request.closed_at) if request.status == Status.CLOSED else None,
+        "team": team.name if team else None,
+        "handler": display_name(users.get(request.handler_id)) if request.handler_id else None,
+        "description": redact(request.description) if request.public else None,
+        "rating": {
+            "resolved": rating.resolved,
+            "satisfaction": rating.satisfaction,
+            "label": SATISFACTION_LABELS[Satisfaction(rating.satisfaction)],
+        } if rating else None,
+        "reopen_count": request.reopen_count,
+    }
+    assert tuple(out) == PUBLIC_REQUEST_FIELDS
+    return out
+
+
+def public_timeline(request, *, users: dict, photo_url) -> list[dict]:
+    """Each step: what happened, when, and who acted in their public capacity."""
+    cleared = request.public and request.status == Status.CLOSED
+    last_resolve = max((e.id for e in request.events if e.action == Action.RESOLVE), default=None)
+    steps = []
+    for event in request.events:
+        published = cleared and event.id == last_resolve
+        step = {
+            "action": event.action,
+            "label": ACTION_LABELS.get(Action(event.action), event.action),
+            "at": local(event.created_at),
+            "by": _actor(event, users),
+            "department": redact((event.data or {}).get("department"))
+            if event.action == Action.ESCALATE else None,
+            "result": redact(event.note) if published else None,
+            "photos": [photo_url(p) for p in request.photos if p.event_id == event.id]
+            if published else [],
+        }
+        assert tuple(step) == PUBLIC_STEP_FIELDS
+        steps.append(step)
+    return steps
+
+
+def _actor(event, users: dict) -> str:
+    role = event.actor_role
+    if role == Relation.OWNER:
+        return "居民"
+    if role == Relation.COMMITTEE:
+        return "社区两委"
+    if role == Relation.SYSTEM:
+        return "系统"
+    return display_name(users.get(event.actor_id))

@@ -1,0 +1,276 @@
+"""Use cases of the sunlight list: the public boards, the committee's stats, the weekly report.
+
+Faces (HTML pages, JSON twins, the stats API, the job) call these and only format the result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from server.accounts.enums import Role
+from server.accounts.models import RoleGrant, User
+from server.errors import Forbidden, Invalid, NotFound
+from server.extensions import db
+from server.grid import queries as grid_queries
+from server.grid.models import Community, Grid, Team
+from server.notifications.service import notify
+from server.sunlight import figures, queries
+from server.sunlight.figures import Figures
+from server.sunlight.models import WeeklyReport
+from server.sunlight.public import display_name, local, public_request, public_timeline
+from server.uploads.service import url_for_photo
+
+TREND_WEEKS = 8
+
+
+# --- local calendar -----------------------------------------------------------------------
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def day_start(day: date) -> datetime:
+    """Local midnight of ``day``, as an aware datetime."""
+    return datetime.combine(day, time(), tzinfo=_zone())
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(_zone()).date()
+
+
+def week_start(moment: datetime) -> datetime:
+    """Local Monday 00:00 of the week holding ``moment``."""
+    today = local_day(moment)
+    return day_start(today - timedelta(days=today.weekday()))
+
+
+def public_window(now: datetime) -> tuple[datetime, datetime]:
+    """The public pages' window: the last ``SUNLIGHT_WINDOW_DAYS`` local days, today included
+    (up to ``now``, and anything stamped later by a clock a little ahead)."""
+    days = current_app.config.get("SUNLIGHT_WINDOW_DAYS", 30)
+    return day_start(local_day(now) - timedelta(days=days - 1)), now
+
+
+# --- public boards -------------------------------------------------------------------------
+
+
+def headline(f: Figures) -> dict:
+    return f.to_dict()
+
+
+def communities_board(*, now: datetime) -> dict:
+    """Every active community with its headline figures: two queries in all."""
+    start, end = public_window(now)
+    by_community = figures.figures_for(now=now, group="community", start=start)
+    return {
+        "window": {"start": local(start), "end": local(end)},
+        "items": [
+            {"id": c.id, "name": c.name, "district": c.district,
+             "figures": headline(by_community.get(c.id, Figures()))}
+            for c in grid_queries.communities()
+        ],
+    }
+
+
+def community_board(*, community_id: int, now: datetime, args: dict) -> dict:
+    """The scoreboard and one page of the list of a community: a fixed number of queries."""
+    community = queries.active_community(community_id)
+    if community is None:
+        raise NotFound("社区不存在")
+    start, end = public_window(now)
+    trend_start = week_start(now) - timedelta(weeks=TREND_WEEKS - 1)
+    rows = list(figures.rows(start=min(start, trend_start), community_id=community.id))
+    recent = [r for r in rows if r.submitted_at >= start]
+    grids = queries.grids_of(community.id)
+    teams = queries.teams_of(community.id)
+    page = queries.public_list(community_id=community.id, now=now, args=args)
+    members = figures.compute(recent, now=now,
+                              key=lambda r: (r.team_id, r.handler_id) if r.handler_id else None)
+    users = queries.users_by_id([r.handler_id for r in page["items"]]
+                                + [handler for _team, handler in members])
+    return {
+        "community": {"id": community.id, "name": community.name, "district": community.district},
+        "window": {"start": local(start), "end": local(end)},
+        "figures": headline(figures.compute(recent, now=now).get(None, Figures())),
+        "teams": _team_ranking(figures.compute(recent, now=now, key=figures.by("team")), teams),
+        "members": _member_ranking(members, teams, users),
+        "daily": _daily(recent, start, now),
+        "weekly": _weekly(rows, trend_start, now),
+        "filters": {
+            "grids": [{"id": g.id, "name": g.name} for g in grids.values() if g.is_active],
+            "categories": [{"code": c.code, "name": c.name} for c in queries.active_categories()],
+        },
+        "requests": {
+            "items": [public_request(r, now=now, grids=grids, teams=teams, users=users)
+                      for r in page["items"]],
+            "next_cursor": page["next_cursor"],
+        },
+    }
+
+
+def _rank_key(item: dict):
+    f = item["figures"]
+    return (-(f["on_time_rate"] or 0), -(f["response_rate"] or 0), -(f["satisfaction_rate"] or 0),
+            -f["total"])
+
+
+def _team_ranking(by_team: dict, teams: dict) -> list[dict]:
+    items = [{"team": teams[tid].name if tid in teams else "—", "post": teams[tid].post
+              if tid in teams else None, "figures": headline(f)} for tid, f in by_team.items()]
+    items.sort(key=lambda i: (_rank_key(i), i["team"]))
+    return [{"rank": n, **item} for n, item in enumerate(items, 1)]
+
+
+def _member_ranking(by_member: dict, teams: dict, users: dict) -> list[dict]:
+    items = [{"name": display_name(users.get(handler)),
+              "team": teams[tid].name if tid in teams else "—", "figures": headline(f),
+              "_id": handler} for (tid, handler), f in by_member.items()]
+    items.sort(key=lambda i: (_rank_key(i), i["_id"]))
+    return [{"rank": n, **{k: v for k, v in item.items() if k != "_id"}}
+            for n, item in enumerate(items, 1)]
+
+
+def _daily(rows: list, start: datetime, now: datetime) -> list[dict]:
+    counts = Counter(local_day(r.submitted_at) for r in rows)
+    first, last = local_day(start), local_day(now)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [{"day": d.isoformat(), "count": counts.get(d, 0)} for d in days]
+
+
+def _weekly(rows: list, first_week: datetime, now: datetime) -> list[dict]:
+    by_week = figures.compute(rows, now=now, key=lambda r: week_start(r.submitted_at))
+    out = []
+    for i in range(TREND_WEEKS):
+        week = first_week + timedelta(weeks=i)
+        week = day_start(local_day(week))  # a fixed zone has no DST, but stay exact anyway
+        f = by_week.get(week, Figures())
+        out.append({"week_start": local_day(week).isoformat(), "total": f.total,
+                    **{k: getattr(f, k) for k in figures.RATE_LABELS}})
+    return out
+
+
+def public_request_detail(*, no: str, now: datetime) -> dict:
+    request = queries.by_no(no)
+    if request is None:
+        raise NotFound("诉求不存在")
+    users = queries.users_by_id([request.handler_id] + [e.actor_id for e in request.events])
+    grids = queries.grids_of(request.community_id)
+    teams = queries.teams_of(request.community_id)
+    community = db.session.get(Community, request.community_id)
+    return {
+        **public_request(request, now=now, grids=grids, teams=teams, users=users),
+        "community": {"id": community.id, "name": community.name},
+        "timeline": public_timeline(request, users=users, photo_url=url_for_photo),
+    }
+
+
+# --- the committee's stats -----------------------------------------------------------------
+
+
+def stats_scope(*, user: User, community_id: int | None) -> int | None:
+    """Which community ``user`` may read figures of: admin any (None: all), committee their own."""
+    roles = set(user.roles)
+    if community_id is not None and queries.active_community(community_id) is None:
+        raise NotFound("社区不存在")
+    if Role.ADMIN in roles:
+        return community_id
+    if Role.COMMITTEE not in roles:
+        raise Forbidden("只有社区两委或平台管理员可以查看统计")
+    mine = [g.community_id for g in user.grants if g.role == Role.COMMITTEE]
+    if community_id is None:
+        return mine[0]
+    if community_id not in mine:
+        raise Forbidden("只能查看本社区的统计")
+    return community_id
+
+
+def stats(*, user: User, now: datetime, community_id: int | None, group: str,
+          start: date | None, end: date | None) -> dict:
+    """Figures by group over a window of local days (``end`` included; default: last 30)."""
+    scope = stats_scope(user=user, community_id=community_id)
+    end = end or local_day(now)
+    start = start or end - timedelta(days=29)
+    if start > end:
+        raise Invalid("开始日期不能晚于结束日期", errors={"start": ["after end"]})
+    begin, finish = day_start(start), day_start(end + timedelta(days=1))
+    result = figures.figures_for(now=now, group=group, start=begin, end=finish,
+                                 community_id=scope)
+    names = _group_names(group, [k for k in result if k is not None])
+    items = [{"key": key, "name": names.get(key, "全部" if key is None else str(key)),
+              **result[key].to_dict()} for key in sorted(result, key=lambda k: (k is None, k or 0))]
+    return {"community_id": scope, "group": group, "start": start.isoformat(),
+            "end": end.isoformat(), "generated_at": local(now), "items": items}
+
+
+def _group_names(group: str, keys: list) -> dict:
+    model = {"community": Community, "grid": Grid, "team": Team, "member": User}[group]
+    if not keys:
+        return {}
+    found = db.session.execute(select(model).where(model.id.in_(keys))).scalars()
+    if group == "member":
+        return {u.id: u.name or u.nickname or f"#{u.id}" for u in found}
+    return {row.id: row.name for row in found}
+
+
+# --- the weekly report (每周会商) -----------------------------------------------------------
+
+
+def store_weekly_reports(*, now: datetime) -> int:
+    """Freeze last week's figures for each active community and tell its committee.
+
+    State-based: a week already stored is skipped, so running late or twice does no harm.
+    """
+    end = week_start(now)
+    start = day_start(local_day(end) - timedelta(days=7))
+    done = set(db.session.scalars(
+        select(WeeklyReport.community_id).where(WeeklyReport.week_start == start)))
+    stored = 0
+    for community in grid_queries.communities():
+        if community.id in done:
+            continue
+        rows = list(figures.rows(start=start, end=end, community_id=community.id))
+        report = {"community": figures.compute(rows, now=now).get(None, Figures()).to_dict()}
+        for group in ("grid", "team", "member"):
+            grouped = figures.compute(rows, now=now, key=figures.by(group))
+            report[group] = {str(k): f.to_dict() for k, f in grouped.items()}
+        db.session.add(WeeklyReport(community_id=community.id, week_start=start, week_end=end,
+                                    figures=report, created_at=now))
+        notify(user_ids=_committee_of(community.id), kind="weekly_report",
+               title=f"{community.name}周报（{_md(start)}–{_md(end - timedelta(days=1))}）",
+               body=_summary(report["community"]), now=now,
+               data={"community_id": community.id, "week_start": local_day(start).isoformat()})
+        stored += 1
+    db.session.commit()
+    return stored
+
+
+def _committee_of(community_id: int) -> list[int]:
+    return list(db.session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.COMMITTEE, RoleGrant.community_id == community_id)))
+
+
+def _md(moment: datetime) -> str:
+    day = local_day(moment)
+    return f"{day.month}月{day.day}日"
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _summary(f: dict) -> str:
+    return (f"上周共收到诉求{f['total']}件，办结{f['closed']}件，超期未办结{f['open_overdue']}件；"
+            f"响应率{_percent(f['response_rate'])}，解决率{_percent(f['resolution_rate'])}，"
+            f"满意率{_percent(f['satisfaction_rate'])}，按时办结率{_percent(f['on_time_rate'])}。")
+
+
+def weekly_reports_query(*, user: User, community_id: int | None):
+    scope = stats_scope(user=user, community_id=community_id)
+    query = select(WeeklyReport)
+    return query.where(WeeklyReport.community_id == scope) if scope is not None else query

@@ -1,0 +1,81 @@
+"""The public pages of the sunlight list (晒单): server-rendered, no login, no scripts.
+
+They work in a phone browser and inside the mini-program's web-view; every request shown
+passes through ``server.sunlight.public`` (the whitelist).
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Blueprint, render_template, request, url_for
+
+from server import clock
+from server.errors import DomainError, NotFound
+from server.http import bounded_id
+from server.requests.enums import STATUS_LABELS
+from server.sunlight import charts, service
+from server.sunlight.caching import conditional
+from server.sunlight.figures import RATE_LABELS
+from server.sunlight.public import LIGHT_LABELS
+from server.sunlight.schemas import PublicListArgs
+
+blp = Blueprint("sunlight", __name__, url_prefix="/sunlight")
+blp.after_request(conditional)
+
+MAX_NO = 32
+
+
+@blp.get("/")
+def communities():
+    """Communities with their headline figures."""
+    return render_template("sunlight/index.html", board=service.communities_board(now=clock.now()))
+
+
+@blp.get("/communities/<int:community_id>")
+def community(community_id: int):
+    """The scoreboard, the rankings, the trends and one page of the list of requests."""
+    # Shared links carry WeChat's own parameters (from=, isappinstalled=): ignore unknown ones.
+    given = {k: v for k, v in request.args.items() if v != ""}
+    args = PublicListArgs(unknown=ma.EXCLUDE).load(given)
+    board = service.community_board(community_id=bounded_id(community_id), now=clock.now(),
+                                    args=args)
+    return render_template("sunlight/community.html", board=board, args=args,
+                           status_labels=STATUS_LABELS, light_labels=LIGHT_LABELS,
+                           pictures=_pictures(board), next_url=_next_url(board, args))
+
+
+@blp.get("/requests/<no>")
+def request_page(no: str):
+    """One request's public timeline."""
+    if len(no) > MAX_NO:
+        raise NotFound("诉求不存在")
+    detail = service.public_request_detail(no=no, now=clock.now())
+    return render_template("sunlight/request.html", r=detail)
+
+
+def _next_url(board: dict, args: dict) -> str | None:
+    cursor = board["requests"]["next_cursor"]
+    if cursor is None:
+        return None
+    kept = {k: v for k, v in args.items() if v is not None and k != "cursor"}
+    return url_for(".community", community_id=board["community"]["id"], cursor=cursor, **kept)
+
+
+def _pictures(board: dict) -> dict:
+    weeks = board["weekly"]
+    return {
+        "daily": charts.bars("每日诉求量", [(d["day"][5:], d["count"]) for d in board["daily"]]),
+        "weekly": charts.lines("近八周各项比率", [w["week_start"][5:] for w in weeks],
+                               {label: [w[key] for w in weeks]
+                                for key, label in RATE_LABELS.items()}),
+    }
+
+
+@blp.errorhandler(DomainError)
+def _domain_error(error: DomainError):
+    return render_template("sunlight/error.html", status=error.status, msg=error.msg), error.status
+
+
+@blp.errorhandler(ma.ValidationError)
+def _bad_filter(error: ma.ValidationError):
+    return render_template("sunlight/error.html", status=422, msg="筛选条件无效"), 422

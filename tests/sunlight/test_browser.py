@@ -1,0 +1,66 @@
+"""The community page as a phone's browser shows it: headless Chromium on a loopback server.
+
+Chromium comes from Debian (``tests/ensure-chromium.sh``, run by ``make test``). Without it the
+test skips with a message, except with ``CI=true``, where it must run. The screenshot is kept
+under ``test-artifacts/`` for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LoopbackServer
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         "--hide-scrollbars", "--window-size=412,2400"]
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    message = "Chromium not found: run tests/ensure-chromium.sh (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (CI=true requires it)", pytrace=False)
+    pytest.skip(message)
+
+
+def _run(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([binary, *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_community_page_in_headless_chromium(world, clock, tmp_path):
+    binary = _chromium()
+    member, committee = world.as_("demo-member-a"), world.as_("demo-committee")
+    ids = [world.submit(public=True)["id"] for _ in range(3)]
+    clock.advance(minutes=12)
+    member.post(f"/api/v1/requests/{ids[0]}/accept")
+    member.post(f"/api/v1/requests/{ids[0]}/resolve", {"note": "已清理"})
+    committee.post(f"/api/v1/requests/{ids[0]}/approve")
+    world.as_("demo-resident").post(f"/api/v1/requests/{ids[0]}/rate",
+                                    {"resolved": True, "satisfaction": "satisfied"})
+    with LoopbackServer(world.app) as server:
+        url = f"{server.url}/sunlight/communities/{world.community.id}"
+        dom = _run(binary, tmp_path / "profile", "--dump-dom", url)
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"sunlight-community-{world.app.db_kind}.png"
+        shot.unlink(missing_ok=True)
+        picture = _run(binary, tmp_path / "profile2", f"--screenshot={shot}", url)
+        assert picture.returncode == 0, picture.stderr[-2000:]
+    html = dom.stdout
+    assert re.search(r'<b id="total">\s*3\s*</b>', html)  # calls that came in
+    for label in ("响应率", "解决率", "满意率", "按时办结率", "服务队排行", "党员排行"):
+        assert label in html
+    assert "33.3%" in html  # 1 of 3 responded in time; 1 of 1 rated satisfied → 100.0%
+    assert html.count('class="request"') == 3 and "王*" in html
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
