@@ -1,7 +1,7 @@
 """sunlight weekly reports
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-23
 
 """
@@ -13,7 +13,7 @@ import server.types
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0002'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
