@@ -45,7 +45,27 @@ def from_environment() -> dict:
         "TIMEZONE": _env("TIMEZONE", "Asia/Shanghai"),
         "REOPEN_WINDOW_DAYS": _int("REOPEN_WINDOW_DAYS", 7),
         "REDIS_URL": _env("REDIS_URL"),
+        # WeChat platform services (server/wechat): see docs/wechat.md.
+        "WECHAT_PUSH_TOKEN": _env("WECHAT_PUSH_TOKEN", None if production else "dev-push-token"),
+        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", None if production else "http://127.0.0.1:5000"),
+        "WECHAT_CONTENT_CHECK": _env("WECHAT_CONTENT_CHECK", "1") == "1",
+        "WECHAT_MINIPROGRAM_STATE": _env("WECHAT_MINIPROGRAM_STATE",
+                                         "formal" if production else "developer"),
+        "WECHAT_TEMPLATES": _templates(_env("WECHAT_TEMPLATES")),
     }
+
+
+def _templates(raw: str | None) -> dict:
+    """Subscribe templates: JSON ``{kind: {"id", "page"?, "fields": {key: source}}}``, merged
+    over the development defaults of ``server.wechat.subscribe``."""
+    import json
+
+    from server.wechat.templates import DEFAULT_TEMPLATES
+
+    templates = {kind: dict(t) for kind, t in DEFAULT_TEMPLATES.items()}
+    for kind, spec in (json.loads(raw) if raw else {}).items():
+        templates[kind] = {**templates.get(kind, {}), **spec}
+    return templates
 
 
 class ConfigError(RuntimeError):
@@ -63,10 +83,37 @@ def check(config: dict) -> None:
         problems.append("DATABASE_URL must point to PostgreSQL")
     if config.get("WECHAT_FAKE"):
         problems.append("the fake WeChat cannot be used in production (unset WECHAT_FAKE)")
-    for key in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_API_BASE"):
+    for key in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_API_BASE", "WECHAT_PUSH_TOKEN",
+                "PUBLIC_BASE_URL"):
         if not config.get(key):
             problems.append(f"{key} must be set")
+    problems += _wechat_problems(config)
     if config.get("DEBUG"):
         problems.append("debug mode must be off")
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+_DEV_VALUES = {"WECHAT_APPID": "wx-dev-appid", "WECHAT_SECRET": "dev-secret",
+               "WECHAT_PUSH_TOKEN": "dev-push-token"}
+
+
+def _wechat_problems(config: dict) -> list[str]:
+    """Real WeChat credentials and endpoints, not the development ones or the fake's."""
+    problems = []
+    for key, dev in _DEV_VALUES.items():
+        if config.get(key) == dev:
+            problems.append(f"{key} still has its development value")
+    base = str(config.get("WECHAT_API_BASE") or "")
+    if base and (not base.startswith("https://") or "/__wechat__" in base
+                 or "127.0.0.1" in base or "localhost" in base):
+        problems.append("WECHAT_API_BASE must be WeChat's HTTPS API (https://api.weixin.qq.com)")
+    public = str(config.get("PUBLIC_BASE_URL") or "")
+    if public and not public.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be HTTPS (WeChat downloads photos from it)")
+    if len(str(config.get("WECHAT_PUSH_TOKEN") or "")) < 3:
+        problems.append("WECHAT_PUSH_TOKEN must be the message-push token of the mini-program")
+    for kind, template in (config.get("WECHAT_TEMPLATES") or {}).items():
+        if str(template.get("id", "")).startswith("dev-"):
+            problems.append(f"WECHAT_TEMPLATES: template {kind!r} has no real template id")
+    return problems

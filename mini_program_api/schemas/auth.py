@@ -33,5 +33,6 @@ class TeamRefOut(ma.Schema):
 
 
 class MeOut(UserOut):
+    phone = ma.fields.String(allow_none=True, metadata={"description": "masked: 138****1234"})
     teams = ma.fields.List(ma.fields.Nested(TeamRefOut))
     committee_of = ma.fields.List(ma.fields.Integer())

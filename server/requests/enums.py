@@ -46,6 +46,7 @@ class Action(StrEnum):
     ESCALATE = "escalate"  # committee blows the whistle to a department
     RATE = "rate"
     REOPEN = "reopen"
+    MODERATE = "moderate"  # committee clears content held by content security
 
 
 class Hop(StrEnum):
