@@ -16,7 +16,8 @@ class UserOut(ma.Schema):
     roles = ma.fields.List(ma.fields.String())
     home_community_id = ma.fields.Integer(allow_none=True)
     home_section_id = ma.fields.Integer(allow_none=True)
-    phone_bound = ma.fields.Function(lambda user: bool(user.phone))
+    # /me passes a dict, login a User: read "phone" from either.
+    phone_bound = ma.fields.Function(lambda user: bool(ma.utils.get_value(user, "phone")))
 
 
 class TokensOut(ma.Schema):
