@@ -30,7 +30,8 @@ def from_environment() -> dict:
     return {
         "ENV_NAME": env,
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'huying.db'}"),
-        "SECRET_KEY": _env("SECRET_KEY", None if production else "dev-secret-change-me-in-production"),
+        "SECRET_KEY": _env("SECRET_KEY",
+                           None if production else "dev-secret-change-me-in-production"),
         "JWT_ACCESS_MINUTES": _int("JWT_ACCESS_MINUTES", 30),
         "JWT_REFRESH_DAYS": _int("JWT_REFRESH_DAYS", 30),
         "WECHAT_APPID": _env("WECHAT_APPID", None if production else "wx-dev-appid"),

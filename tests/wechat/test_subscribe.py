@@ -15,9 +15,9 @@ ACCEPTED = "dev-tmpl-request-accepted"
 
 
 def _credits(user_id):
-    row = db.session.scalar(db.select(SubscribeCredit).where(SubscribeCredit.user_id == user_id,
-                                                              SubscribeCredit.template_id == ACCEPTED))
-    db.session.refresh(row) if row else None
+    db.session.expire_all()
+    row = db.session.scalar(db.select(SubscribeCredit).where(
+        SubscribeCredit.user_id == user_id, SubscribeCredit.template_id == ACCEPTED))
     return row.credits if row else 0
 
 
@@ -55,7 +55,8 @@ def test_a_notification_is_sent_with_values_cut_to_wechats_limits(world, fake, c
     _accept(world)
     resident = world.user("demo-resident")
     note = make_notification(user_id=resident.id, kind="request_accepted", now=clock.now(),
-                             request_id=request["id"], body="党员王建国已接单，将在今天下午到现场查看处理情况")
+                             request_id=request["id"],
+                             body="党员王建国已接单，将在今天下午到现场查看处理情况")
     outcome = subscribe.deliver(note, clock.now())
     assert outcome.status == "sent" and outcome.msgid
     (sent,) = fake.state.sent
