@@ -112,7 +112,7 @@ def _wechat_problems(config: dict) -> list[str]:
     public = str(config.get("PUBLIC_BASE_URL") or "")
     if public and not public.startswith("https://"):
         problems.append("PUBLIC_BASE_URL must be HTTPS (WeChat downloads photos from it)")
-    if len(str(config.get("WECHAT_PUSH_TOKEN") or "")) < 3:
+    if config.get("WECHAT_PUSH_TOKEN") and len(config["WECHAT_PUSH_TOKEN"]) < 3:
         problems.append("WECHAT_PUSH_TOKEN must be the message-push token of the mini-program")
     for kind, template in (config.get("WECHAT_TEMPLATES") or {}).items():
         if str(template.get("id", "")).startswith("dev-"):
