@@ -11,6 +11,7 @@ from server.accounts import service
 from server.grid import queries as grid
 from server.http import Blueprint, login_required
 from server.wechat.client import WeChatClient
+from server.wechat.phone import mask
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与账号 Login and account")
 
@@ -53,7 +54,7 @@ def me():
     """The caller, their roles, home, teams and the communities they sit on the committee of."""
     user = current_user
     return {
-        "id": user.id, "nickname": user.nickname, "roles": user.roles, "phone": user.phone,
+        "id": user.id, "nickname": user.nickname, "roles": user.roles, "phone": mask(user.phone),
         "home_community_id": user.home_community_id, "home_section_id": user.home_section_id,
         "teams": grid.teams_of(user.id), "committee_of": service.committee_communities(user.id),
     }

@@ -30,7 +30,8 @@ def from_environment() -> dict:
     return {
         "ENV_NAME": env,
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'huying.db'}"),
-        "SECRET_KEY": _env("SECRET_KEY", None if production else "dev-secret-change-me-in-production"),
+        "SECRET_KEY": _env("SECRET_KEY",
+                           None if production else "dev-secret-change-me-in-production"),
         "JWT_ACCESS_MINUTES": _int("JWT_ACCESS_MINUTES", 30),
         "JWT_REFRESH_DAYS": _int("JWT_REFRESH_DAYS", 30),
         "WECHAT_APPID": _env("WECHAT_APPID", None if production else "wx-dev-appid"),
@@ -45,7 +46,38 @@ def from_environment() -> dict:
         "TIMEZONE": _env("TIMEZONE", "Asia/Shanghai"),
         "REOPEN_WINDOW_DAYS": _int("REOPEN_WINDOW_DAYS", 7),
         "REDIS_URL": _env("REDIS_URL"),
+        # WeChat platform services (server/wechat): see docs/wechat.md.
+        "WECHAT_PUSH_TOKEN": _env("WECHAT_PUSH_TOKEN", None if production else "dev-push-token"),
+        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", None if production else "http://127.0.0.1:5000"),
+        "WECHAT_CONTENT_CHECK": _env("WECHAT_CONTENT_CHECK", "1") == "1",
+        "WECHAT_MINIPROGRAM_STATE": _env("WECHAT_MINIPROGRAM_STATE",
+                                         "formal" if production else "developer"),
+        "WECHAT_TEMPLATES": _templates(_env("WECHAT_TEMPLATES")),
+        # Duty, lights and the notifications outbox (server/duty, server/notifications).
+        "LIGHT_YELLOW_SHARE": float(_env("LIGHT_YELLOW_SHARE", "0.75")),
+        "NOTIFY_CHANNELS": _env("NOTIFY_CHANNELS", "inbox,wechat" if production else "inbox"),
+        "NOTIFY_BACKOFF_SECONDS": _int("NOTIFY_BACKOFF_SECONDS", 30),
+        "NOTIFY_BACKOFF_MAX_SECONDS": _int("NOTIFY_BACKOFF_MAX_SECONDS", 3600),
+        "NOTIFY_MAX_ATTEMPTS": _int("NOTIFY_MAX_ATTEMPTS", 8),
+        # Administration, in-service members, the sunlight list.
+        "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
+        "INSERVICE_REMINDER_DAYS": _int("INSERVICE_REMINDER_DAYS", 30),
+        "SUNLIGHT_WINDOW_DAYS": _int("SUNLIGHT_WINDOW_DAYS", 30),
+        "SUNLIGHT_CACHE_SECONDS": _int("SUNLIGHT_CACHE_SECONDS", 60),
     }
+
+
+def _templates(raw: str | None) -> dict:
+    """Subscribe templates: JSON ``{kind: {"id", "page"?, "fields": {key: source}}}``, merged
+    over the development defaults of ``server.wechat.subscribe``."""
+    import json
+
+    from server.wechat.templates import DEFAULT_TEMPLATES
+
+    templates = {kind: dict(t) for kind, t in DEFAULT_TEMPLATES.items()}
+    for kind, spec in (json.loads(raw) if raw else {}).items():
+        templates[kind] = {**templates.get(kind, {}), **spec}
+    return templates
 
 
 class ConfigError(RuntimeError):
@@ -63,10 +95,37 @@ def check(config: dict) -> None:
         problems.append("DATABASE_URL must point to PostgreSQL")
     if config.get("WECHAT_FAKE"):
         problems.append("the fake WeChat cannot be used in production (unset WECHAT_FAKE)")
-    for key in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_API_BASE"):
+    for key in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_API_BASE", "WECHAT_PUSH_TOKEN",
+                "PUBLIC_BASE_URL"):
         if not config.get(key):
             problems.append(f"{key} must be set")
+    problems += _wechat_problems(config)
     if config.get("DEBUG"):
         problems.append("debug mode must be off")
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+_DEV_VALUES = {"WECHAT_APPID": "wx-dev-appid", "WECHAT_SECRET": "dev-secret",
+               "WECHAT_PUSH_TOKEN": "dev-push-token"}
+
+
+def _wechat_problems(config: dict) -> list[str]:
+    """Real WeChat credentials and endpoints, not the development ones or the fake's."""
+    problems = []
+    for key, dev in _DEV_VALUES.items():
+        if config.get(key) == dev:
+            problems.append(f"{key} still has its development value")
+    base = str(config.get("WECHAT_API_BASE") or "")
+    if base and (not base.startswith("https://") or "/__wechat__" in base
+                 or "127.0.0.1" in base or "localhost" in base):
+        problems.append("WECHAT_API_BASE must be WeChat's HTTPS API (https://api.weixin.qq.com)")
+    public = str(config.get("PUBLIC_BASE_URL") or "")
+    if public and not public.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be HTTPS (WeChat downloads photos from it)")
+    if config.get("WECHAT_PUSH_TOKEN") and len(config["WECHAT_PUSH_TOKEN"]) < 3:
+        problems.append("WECHAT_PUSH_TOKEN must be the message-push token of the mini-program")
+    for kind, template in (config.get("WECHAT_TEMPLATES") or {}).items():
+        if str(template.get("id", "")).startswith("dev-"):
+            problems.append(f"WECHAT_TEMPLATES: template {kind!r} has no real template id")
+    return problems

@@ -104,3 +104,21 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), exif: bytes | None = None) -> 
     kwargs = {"exif": exif} if exif is not None else {}
     image.save(out, fmt, **kwargs)
     return out.getvalue()
+
+
+def pass_content_checks(world, fake_state) -> None:
+    """Run the content-check job and let WeChat pass every photo through its signed callback,
+    as the real flow does, so that photos become publishable."""
+    import hashlib
+
+    from server.jobs import all_jobs
+
+    all_jobs()["wechat.content_checks"].func(world.clock.now())
+    token, timestamp, nonce = world.app.config["WECHAT_PUSH_TOKEN"], "1700000000", "n0nce"
+    signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+    for trace_id in list(fake_state.media_checks):
+        event = fake_state.media_event(trace_id, "pass", appid=world.app.config["WECHAT_APPID"])
+        response = world.client.post(
+            f"/wechat/push?signature={signature}&timestamp={timestamp}&nonce={nonce}", json=event)
+        assert response.status_code == 200
+    db.session.expire_all()

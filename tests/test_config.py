@@ -14,6 +14,8 @@ GOOD = {
     "WECHAT_APPID": "wx123",
     "WECHAT_SECRET": "s3cret",
     "WECHAT_API_BASE": "https://api.weixin.qq.com",
+    "WECHAT_PUSH_TOKEN": "push-token-from-the-console",
+    "PUBLIC_BASE_URL": "https://huying.example.cn",
     "DEBUG": False,
 }
 

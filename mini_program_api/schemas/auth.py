@@ -16,9 +16,8 @@ class UserOut(ma.Schema):
     roles = ma.fields.List(ma.fields.String())
     home_community_id = ma.fields.Integer(allow_none=True)
     home_section_id = ma.fields.Integer(allow_none=True)
-    phone_bound = ma.fields.Function(
-        lambda u: bool(u.get("phone") if isinstance(u, dict) else u.phone)
-    )
+    # /me passes a dict, login a User: read "phone" from either.
+    phone_bound = ma.fields.Function(lambda user: bool(ma.utils.get_value(user, "phone")))
 
 
 class TokensOut(ma.Schema):
@@ -35,5 +34,6 @@ class TeamRefOut(ma.Schema):
 
 
 class MeOut(UserOut):
+    phone = ma.fields.String(allow_none=True, metadata={"description": "masked: 138****1234"})
     teams = ma.fields.List(ma.fields.Nested(TeamRefOut))
     committee_of = ma.fields.List(ma.fields.Integer())

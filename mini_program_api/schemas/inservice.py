@@ -5,6 +5,7 @@ import marshmallow as ma
 from mini_program_api.schemas.common import Id, LocalDateTime, Text
 from server.http import PageArgs, StrictSchema
 from server.inservice.enums import GRADE_LABELS, REGISTRATION_LABELS, Grade, RegistrationStatus
+from server.privacy import mask_phone
 
 
 class RegisterIn(StrictSchema):
@@ -39,7 +40,7 @@ class EvaluationIn(StrictSchema):
 
 
 def _mask_phone(obj) -> str:
-    return f"{obj.phone[:3]}****{obj.phone[-4:]}" if obj.phone else ""
+    return mask_phone(obj.phone) or ""
 
 
 class RegistrationOut(ma.Schema):

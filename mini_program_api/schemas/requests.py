@@ -92,6 +92,8 @@ class PhotoOut(ma.Schema):
     url = ma.fields.Function(url_for_photo)
     width = ma.fields.Integer()
     height = ma.fields.Integer()
+    moderation = ma.fields.String(metadata={"description": "content security: pending | pass | "
+                                            "review | risky; public only when pass"})
 
 
 class UploadOut(PhotoOut):
@@ -129,6 +131,9 @@ class RequestSummaryOut(ma.Schema):
     team_id = ma.fields.Integer(allow_none=True)
     handler_id = ma.fields.Integer(allow_none=True)
     public = ma.fields.Boolean()
+    moderation = ma.fields.String(metadata={
+        "description": "content security of its texts: pass | pending | review | risky; "
+                       "public only when pass"})
     submitted_at = LocalDateTime()
     accept_deadline = LocalDateTime(allow_none=True)
     resolve_deadline = LocalDateTime(allow_none=True)

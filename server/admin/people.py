@@ -27,6 +27,7 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.models import Team, TeamMember
 from server.http import keyset_page
+from server.privacy import mask_phone
 
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
@@ -45,10 +46,6 @@ def normalize_phone(raw) -> str | None:
     elif len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     return digits if _PHONE.fullmatch(digits) else None
-
-
-def mask_phone(phone: str | None) -> str | None:
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else None
 
 
 # --- people and posts ---------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def new_task(request: Request, *, now: datetime) -> None:
         deadline = ""
         if request.accept_deadline is not None:
             deadline = f"，请于{_local(request.accept_deadline)}前接单"
-        notify(user_ids=queries.on_duty_user_ids(request.team_id, now), kind="task_new",
+        notify(user_ids=queries.on_duty_user_ids(request.team_id, now), kind="new_task",
                title="新的待接单诉求", body=f"{_label(request)}{deadline}", now=now,
                request_id=request.id, data={"hop": request.hop})
     else:
@@ -82,7 +82,7 @@ def yellow(request: Request, *, now: datetime) -> None:
 
 def red(request: Request, *, now: datetime) -> None:
     """Overdue: the committee supervises (督办)."""
-    notify(user_ids=committee_ids(request.community_id), kind="light_red",
+    notify(user_ids=committee_ids(request.community_id), kind="red_light",
            title="红灯预警：诉求已超时", body=f"{_label(request)}已超过办理时限，请督办",
            now=now, request_id=request.id)
 

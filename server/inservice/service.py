@@ -140,9 +140,9 @@ def approve(*, actor: User, registration_id: int, now: datetime) -> Registration
     user = db.session.get(User, user_id)
     user.home_community_id = registration.community_id
     user.home_section_id = registration.section_id
-    notify(user_ids=[user_id], kind="inservice_approved", title="报到申请已通过", now=now,
+    notify(user_ids=[user_id], kind="registration_reviewed", title="报到申请已通过", now=now,
            body=f"您已在{registration.community.name}报到成功，加入{team.name}。",
-           data={"registration_id": registration.id})
+           data={"registration_id": registration.id, "result": "通过"})
     db.session.commit()
     return registration
 
@@ -151,9 +151,9 @@ def reject(*, actor: User, registration_id: int, reason: str, now: datetime) -> 
     registration = reviewable(registration_id, actor)
     _decide(registration, {"status": RS.REJECTED, "live": None, "reason": reason,
                            "reviewed_by_id": actor.id, "reviewed_at": now})
-    notify(user_ids=[registration.user_id], kind="inservice_rejected", title="报到申请未通过",
+    notify(user_ids=[registration.user_id], kind="registration_reviewed", title="报到申请未通过",
            body=f"您在{registration.community.name}的报到申请未通过：{reason}", now=now,
-           data={"registration_id": registration.id})
+           data={"registration_id": registration.id, "result": "未通过"})
     db.session.commit()
     return registration
 

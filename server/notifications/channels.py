@@ -8,7 +8,6 @@ itself here under ``wechat``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 
@@ -32,7 +31,7 @@ def get_channel(name: str) -> Deliver | None:
 
 
 def enabled_channels() -> list[str]:
-    raw = current_app.config.get("NOTIFY_CHANNELS") or os.environ.get("NOTIFY_CHANNELS") or "inbox"
+    raw = current_app.config.get("NOTIFY_CHANNELS") or "inbox"
     return [name.strip() for name in raw.split(",") if name.strip()]
 
 
@@ -41,4 +40,19 @@ def _inbox(notification, now: datetime) -> None:
     in the event's transaction, so there is nothing more to send."""
 
 
+class RetryLater(RuntimeError):
+    """A channel could not deliver now; the outbox retries with backoff."""
+
+
+def _wechat(notification, now: datetime) -> None:
+    """WeChat subscribe messages. "Skipped" (no template, no credit, 43101 — the user said
+    no) is a normal end, not a failure; only transport errors are retried."""
+    from server.wechat import subscribe
+
+    outcome = subscribe.deliver(notification, now)
+    if outcome.status == subscribe.RETRY:
+        raise RetryLater(outcome.error or "wechat delivery failed")
+
+
 register_channel("inbox", _inbox)
+register_channel("wechat", _wechat)

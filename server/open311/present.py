@@ -16,23 +16,9 @@ from flask import current_app
 
 from server.catalogue.models import Category
 from server.grid.models import Community, Grid, Section, Team
+from server.privacy import public_photos, redact, text_is_public
 from server.requests.enums import OPEN_STATUSES, STATUS_LABELS, Action, Status
 from server.requests.models import Event, Photo, Request
-
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-
-
-def redact(text: str | None) -> str | None:
-    """Public text: ID numbers, e-mail addresses and landlines removed, mobiles masked."""
-    if text is None:
-        return None
-    text = _ID_NUMBER.sub("[身份证号已隐藏]", text)
-    text = _EMAIL.sub("[邮箱已隐藏]", text)
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE.sub("[电话已隐藏]", text)
 
 
 def w3c(value: datetime | None) -> str | None:
@@ -112,9 +98,8 @@ def photo_url(photo: Photo, base_url: str) -> str:
 
 
 def first_media(request: Request, base_url: str) -> str | None:
-    if not request.public or not request.photos:
-        return None
-    return photo_url(request.photos[0], base_url)
+    photos = public_photos(request)
+    return photo_url(photos[0], base_url) if photos else None
 
 
 def _round(value: float | None) -> float | None:
@@ -130,7 +115,7 @@ def service_request(request: Request, *, section: Section, teams: dict[int, Team
         "status_notes": status_notes(request),
         "service_name": request.category.name,
         "service_code": request.category.code,
-        "description": redact(request.description) if request.public else None,
+        "description": redact(request.description) if text_is_public(request) else None,
         "agency_responsible": agency(request, teams, section.grid.community),
         "service_notice": service_notice(request.category),
         "requested_datetime": w3c(request.submitted_at),
@@ -163,9 +148,7 @@ UPDATE_STATUS = {
 
 
 def request_update(event: Event, request: Request, base_url: str) -> dict:
-    photo = None
-    if request.public:
-        photo = next((p for p in request.photos if p.event_id == event.id), None)
+    photo = next((p for p in public_photos(request) if p.event_id == event.id), None)
     return {
         "update_id": str(event.id),
         "service_request_id": request.no,

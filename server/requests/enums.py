@@ -47,6 +47,7 @@ class Action(StrEnum):
     REPORT_BACK = "report_back"  # the department reported for duty (报到), as the committee records
     RATE = "rate"
     REOPEN = "reopen"
+    MODERATE = "moderate"  # committee clears content held by content security
 
 
 class Hop(StrEnum):

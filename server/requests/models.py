@@ -52,6 +52,8 @@ class Request(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # Content security (server.wechat.security): public only when "pass".
+    moderation: Mapped[str] = mapped_column(String(8), default="pass", server_default="pass")
     version: Mapped[int] = mapped_column(default=1)
 
     category = relationship("Category", lazy="joined")
@@ -98,6 +100,8 @@ class Photo(db.Model):
     height: Mapped[int]
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Content security (server.wechat.security): public only once WeChat said "pass".
+    moderation: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
 
     request: Mapped[Request | None] = relationship(back_populates="photos")
 

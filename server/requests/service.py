@@ -23,6 +23,7 @@ from server.grid.models import Community, Section
 from server.requests import dispatch, workflow
 from server.requests.enums import Action, Relation, Satisfaction, Status
 from server.requests.models import Photo, Rating, Request, RequestCounter
+from server.wechat import security
 
 
 def relations(request: Request, user: User) -> set[Relation]:
@@ -97,6 +98,8 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
             or not section.grid.community.is_active):
         raise Invalid("所选片区不存在或已停用", errors={"section_id": ["unknown section"]})
     community = section.grid.community
+    # Content security before the first write: risky text is refused (422).
+    screen = security.screen_text(author=resident, text=description, now=now)
     request = Request(
         no=_next_number(community, now),
         community_id=community.id,
@@ -123,6 +126,9 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     if resident is not None:
         _claim_photos(photo_ids, owner=resident, request_id=request.id, event_id=event.id)
     notices.new_task(request, now=now)
+    # The description's verdict is kept without an event (an event's text is its note).
+    security.record_text(screen=screen, request_id=request.id, author=resident, now=now)
+    security.queue_photos(request_id=request.id, now=now)
     if commit:
         db.session.commit()
     return request
@@ -135,6 +141,7 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
     """Perform one action of API.md's Requests section on behalf of ``actor``."""
     request, standing = get_visible(request_id, actor)
     _rule, relation = workflow.decide(request, action, standing)
+    screen = security.screen_text(author=actor, text=note, now=now)  # before any write
     changes: dict = {}
     data: dict | None = None
     to = None
@@ -162,7 +169,7 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
         duty.close_whistle(request_id=request.id, response=note, now=now)
     elif action == Action.RATE:
         return _rate(request, actor=actor, relation=relation, now=now, resolved=resolved,
-                     satisfaction=satisfaction, comment=note)
+                     satisfaction=satisfaction, comment=note, screen=screen)
     elif action == Action.REOPEN:
         _check_reopen(request, now)
         to = Status.IN_PROGRESS if request.handler_id else Status.DISPATCHED
@@ -182,12 +189,22 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
     notices.after_action(request, action, note=note, now=now)
     if to == Status.DISPATCHED:
         notices.new_task(request, now=now)
+    _record_content(request.id, event.id, note, screen, actor, now)
     db.session.commit()
     return request
 
 
+def _record_content(request_id: int, event_id: int, note: str | None, screen, author: User,
+                    now: datetime) -> None:
+    """Keep the note's content-security verdict and queue checks of any new photos."""
+    if note:
+        security.record_text(screen=screen, request_id=request_id, author=author, now=now,
+                             event_id=event_id)
+    security.queue_photos(request_id=request_id, now=now)
+
+
 def _rate(request: Request, *, actor: User, relation: Relation, now: datetime,
-          resolved: bool, satisfaction: str, comment: str | None) -> Request:
+          resolved: bool, satisfaction: str, comment: str | None, screen) -> Request:
     db.session.add(Rating(request_id=request.id, cycle=request.reopen_count, resolved=resolved,
                           satisfaction=satisfaction, comment=comment, created_at=now))
     try:
@@ -195,8 +212,9 @@ def _rate(request: Request, *, actor: User, relation: Relation, now: datetime,
     except IntegrityError:
         db.session.rollback()
         raise Conflict("您已评价过本次办理结果", code=40904) from None
-    workflow.apply(request, Action.RATE, actor_id=actor.id, relation=relation, now=now,
-                   note=comment, data={"resolved": resolved, "satisfaction": satisfaction})
+    event = workflow.apply(request, Action.RATE, actor_id=actor.id, relation=relation, now=now,
+                           note=comment, data={"resolved": resolved, "satisfaction": satisfaction})
+    _record_content(request.id, event.id, comment, screen, actor, now)
     db.session.commit()
     return request
 

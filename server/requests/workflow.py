@@ -56,6 +56,8 @@ TABLE: dict[tuple[Status, Action], Rule] = {
     },
     **{(s, A.ESCALATE): _rule(S.REFERRED, R.COMMITTEE) for s in (S.DISPATCHED, *_HELD)},
     (S.CLOSED, A.RATE): _rule(None, R.OWNER),
+    # Content held by WeChat's content security is released by the committee in any status.
+    **{(s, A.MODERATE): _rule(None, R.COMMITTEE) for s in S},
     # Back to its handler; with no handler (closed after a whistle) back to the dispatch desk.
     (S.CLOSED, A.REOPEN): _rule(S.IN_PROGRESS, R.OWNER, also_to=(S.DISPATCHED,)),
 }

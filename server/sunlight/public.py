@@ -12,12 +12,12 @@ committee approved it (the request is closed) and the resident chose ``public``.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from server.privacy import mask_name, public_photos, redact, text_is_public
 from server.requests.enums import STATUS_LABELS, Action, Relation, Satisfaction, Status
 from server.requests.lights import light_of
 
@@ -49,41 +49,6 @@ ACTION_LABELS = {
     Action.RATE: "居民评价",
     Action.REOPEN: "居民申请重办",
 }
-
-# --- redaction ----------------------------------------------------------------------------
-
-_DIGIT = "0-9０-９"
-_ID_NUMBER = re.compile(rf"(?<![{_DIGIT}A-Za-z])[{_DIGIT}]{{17}}[{_DIGIT}Xx](?![{_DIGIT}A-Za-z])")
-_MOBILE = re.compile(
-    rf"(?<![{_DIGIT}])(?:\+?86[\s-]?)?1[3-9][{_DIGIT}](?:[\s-]?[{_DIGIT}]){{8}}(?![{_DIGIT}])"
-)
-_LANDLINE = re.compile(rf"(?<![{_DIGIT}])0[{_DIGIT}]{{2,3}}[\s-]?[{_DIGIT}]{{7,8}}(?![{_DIGIT}])")
-_DOOR = re.compile(
-    rf"(?:[{_DIGIT}一二三四五六七八九十百零甲乙丙丁A-Za-z]+\s*"
-    r"(?:号楼|号院|栋|幢|座|单元|层|楼|室|号|户|门)\s*)+"
-    rf"(?:[{_DIGIT}]+\s*(?:室|号|户)?)?"
-)
-_LONG_NUMBER = re.compile(rf"[{_DIGIT}]{{5,}}")
-MASK = "***"
-
-
-def redact(text: str | None) -> str | None:
-    """Text fit for a public page: ID numbers, phone numbers and door numbers masked.
-
-    Any other run of five or more digits is masked too: a public page can live without it.
-    """
-    if not text:
-        return text
-    for pattern in (_ID_NUMBER, _MOBILE, _LANDLINE, _DOOR, _LONG_NUMBER):
-        text = pattern.sub(MASK, text)
-    return text
-
-
-def mask_name(name: str | None) -> str:
-    """张三丰 → 张*: the family name only (and never the length of the given name)."""
-    name = (name or "").strip()
-    return f"{name[0]}*" if name else "党员"
-
 
 def display_name(user) -> str:
     return mask_name(user.name or user.nickname) if user is not None else "党员"
@@ -119,7 +84,7 @@ def public_request(request, *, now: datetime, grids: dict, teams: dict, users: d
         "closed_at": local(request.closed_at) if request.status == Status.CLOSED else None,
         "team": team.name if team else None,
         "handler": display_name(users.get(request.handler_id)) if request.handler_id else None,
-        "description": redact(request.description) if request.public else None,
+        "description": redact(request.description) if text_is_public(request) else None,
         "rating": {
             "resolved": rating.resolved,
             "satisfaction": rating.satisfaction,
@@ -133,7 +98,7 @@ def public_request(request, *, now: datetime, grids: dict, teams: dict, users: d
 
 def public_timeline(request, *, users: dict, photo_url) -> list[dict]:
     """Each step: what happened, when, and who acted in their public capacity."""
-    cleared = request.public and request.status == Status.CLOSED
+    cleared = text_is_public(request) and request.status == Status.CLOSED
     last_resolve = max((e.id for e in request.events if e.action == Action.RESOLVE), default=None)
     steps = []
     for event in request.events:
@@ -146,7 +111,7 @@ def public_timeline(request, *, users: dict, photo_url) -> list[dict]:
             "department": redact((event.data or {}).get("department"))
             if event.action == Action.ESCALATE else None,
             "result": redact(event.note) if published else None,
-            "photos": [photo_url(p) for p in request.photos if p.event_id == event.id]
+            "photos": [photo_url(p) for p in public_photos(request) if p.event_id == event.id]
             if published else [],
         }
         assert tuple(step) == PUBLIC_STEP_FIELDS

@@ -10,6 +10,12 @@ from server.requests.lights import Light
 
 
 class PublicListArgs(StrictSchema):
+    """Public links are shared in WeChat groups, which append their own parameters
+    (``from=``, ``isappinstalled=``): unknown parameters are ignored here, not refused."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
     grid_id = ma.fields.Integer(load_default=None, allow_none=True,
                                 validate=ma.validate.Range(min=1, max=2**31 - 1))
     category = ma.fields.String(load_default=None, allow_none=True,

@@ -34,9 +34,8 @@ def communities():
 @blp.get("/communities/<int:community_id>")
 def community(community_id: int):
     """The scoreboard, the rankings, the trends and one page of the list of requests."""
-    # Shared links carry WeChat's own parameters (from=, isappinstalled=): ignore unknown ones.
     given = {k: v for k, v in request.args.items() if v != ""}
-    args = PublicListArgs(unknown=ma.EXCLUDE).load(given)
+    args = PublicListArgs().load(given)
     board = service.community_board(community_id=bounded_id(community_id), now=clock.now(),
                                     args=args)
     return render_template("sunlight/community.html", board=board, args=args,

@@ -134,3 +134,17 @@ def test_an_admin_seat_for_a_person_becomes_committee_on_linking(world, admin, c
         "role": "committee", "person_id": person.id, "community_id": world.other_community.id})
     assert revoked.status == 200
     assert not accounts.is_committee_of(user.id, world.other_community.id)
+
+
+def test_binding_the_phone_through_wechat_links_the_imported_person(world, admin, clock):
+    """The whole path: imported by phone, first WeChat login, getPhoneNumber → on the B post."""
+    _import_people(world, admin)
+    newcomer = world.as_("first-login")
+    assert "member" not in newcomer.get("/api/v1/me").data["roles"]
+    bound = newcomer.post("/api/v1/me/phone", {"code": "phone-13800004001"})
+    assert bound.status == 200, bound.body
+    me = newcomer.get("/api/v1/me").data
+    assert "member" in me["roles"]
+    assert [(t["id"], t["post"]) for t in me["teams"]] == [(world.team_b.id, "B")]
+    person = db.session.scalar(select(Person).where(Person.phone == "13800004001"))
+    assert person.user_id == me["id"]

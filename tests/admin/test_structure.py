@@ -31,12 +31,18 @@ def test_admin_builds_a_community_with_grids_sections_and_their_teams(world, adm
     # The public places API shows it at once, and residents can file requests there.
     public = world.as_(None).get(f"/api/v1/communities/{cid}")
     assert public.data["grids"][0]["sections"][0]["id"] == section.data["id"]
-    request = world.submit(section_id=section.data["id"])
+    # A team nobody serves on passes its work on (to the committee here) ...
+    assert world.submit(section_id=section.data["id"])["hop"] == "committee"
+    # ... and once it has a member it takes the requests of its grid.
     team_a = db.session.scalar(select(Team).where(Team.grid_id == grid.data["id"]))
-    assert request["team_id"] == team_a.id
+    added = admin.post(f"/api/v1/admin/teams/{team_a.id}/members",
+                       {"user_id": world.user("demo-member-a").id})
+    assert added.status == 200, added.body
+    request = world.submit(section_id=section.data["id"])
+    assert request["team_id"] == team_a.id and request["hop"] == "A"
 
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
-    assert [e.action for e in entries] == ["community.create", "grid.create", "section.create"]
+    assert [e.action for e in entries][:3] == ["community.create", "grid.create", "section.create"]
     assert {e.actor_id for e in entries} == {world.user("demo-admin").id}
     assert entries[0].created_at == world.clock.now()
 

@@ -28,7 +28,7 @@ def test_every_hop_and_its_deadline(world, clock, inbox):
     rid = created["id"]
     assert (created["hop"], created["team_id"]) == ("A", world.team_a.id)
     assert datetime.fromisoformat(created["accept_deadline"]) == t0 + T(minutes=30)
-    assert "task_new" in inbox.kinds(world.user("demo-member-a").id)
+    assert "new_task" in inbox.kinds(world.user("demo-member-a").id)
 
     assert escalate_due(t0 + T(minutes=29, seconds=59))["hops"] == 0
     assert _get(world, rid)["hop"] == "A"
@@ -37,7 +37,7 @@ def test_every_hop_and_its_deadline(world, clock, inbox):
     at_b = _get(world, rid)
     assert (at_b["hop"], at_b["team_id"], at_b["status"]) == ("B", world.team_b.id, "dispatched")
     assert datetime.fromisoformat(at_b["accept_deadline"]) == t0 + T(minutes=60)
-    assert "task_new" in inbox.kinds(world.user("demo-member-b").id)
+    assert "new_task" in inbox.kinds(world.user("demo-member-b").id)
 
     assert escalate_due(t0 + T(minutes=60))["hops"] == 1
     at_committee = _get(world, rid)

@@ -27,7 +27,7 @@ def test_yellow_tells_the_handler_and_red_the_committee_once_each(world, clock, 
 
     assert light_sweep(t0 + T(hours=24, seconds=1)) == {"red": 1, "yellow": 0}
     assert light_sweep(t0 + T(hours=30)) == {"red": 0, "yellow": 0}
-    assert inbox.kinds(committee).count("light_red") == 1
+    assert inbox.kinds(committee).count("red_light") == 1
     clock.advance(hours=7)
     assert [r["id"] for r in desk.get("/api/v1/review?light=red").data["items"]] == [rid]
     assert desk.get("/api/v1/review?light=green").data["items"] == []

@@ -15,8 +15,11 @@ from tests.inservice.conftest import approved, register
 
 
 def _kinds(user_id: int) -> list[str]:
-    return list(db.session.scalars(
-        select(Notification.kind).where(Notification.user_id == user_id).order_by(Notification.id)))
+    """Kinds, with the review's result: ``registration_reviewed:通过``."""
+    rows = db.session.execute(
+        select(Notification.kind, Notification.data).where(Notification.user_id == user_id)
+        .order_by(Notification.id)).all()
+    return [f"{kind}:{data['result']}" if data and "result" in data else kind for kind, data in rows]
 
 
 def test_a_cadre_registers_is_approved_and_serves_on_the_b_post(world):
@@ -41,7 +44,7 @@ def test_a_cadre_registers_is_approved_and_serves_on_the_b_post(world):
     db.session.refresh(cadre)
     assert "member" in cadre.roles and cadre.home_section_id == world.section.id
     assert [t.id for t in teams_of(cadre.id)] == [world.team_b.id]
-    assert "inservice_approved" in _kinds(world.user("cadre-1").id)
+    assert "registration_reviewed:通过" in _kinds(world.user("cadre-1").id)
     # A B-first category lands on their team, and they can take it like any member.
     rid = world.submit(category_code="policy")["id"]
     tasks = world.as_("cadre-1").get("/api/v1/tasks?scope=available").data["items"]
@@ -64,7 +67,7 @@ def test_after_a_rejection_one_may_register_again(world):
         f"/api/v1/inservice/registrations/{first.data['id']}/reject", {"reason": "党支部信息有误"})
     assert rejected.status == 200 and rejected.data["status"] == "rejected"
     assert rejected.data["reason"] == "党支部信息有误"
-    assert "inservice_rejected" in _kinds(world.user("cadre-1").id)
+    assert "registration_reviewed:未通过" in _kinds(world.user("cadre-1").id)
     assert register(world, "cadre-1").status == 201
 
 

@@ -58,7 +58,9 @@ def test_an_open311_client_follows_its_request_to_closed(o311, world, api_key, c
                           "description", "media_url"} for u in updates)
 
 
-def test_a_public_request_shows_its_description_notes_and_first_photo(o311, world, clock):
+def test_a_public_request_shows_its_description_notes_and_first_photo(o311, world, clock,
+                                                                      fake_wechat):
+    from tests.factories import pass_content_checks
     from tests.requests.test_lifecycle import _upload
 
     resident = world.as_("demo-resident")
@@ -68,8 +70,11 @@ def test_a_public_request_shows_its_description_notes_and_first_photo(o311, worl
     member = world.as_("demo-member-a")
     member.post(f"/api/v1/requests/{created['id']}/accept")
     member.post(f"/api/v1/requests/{created['id']}/progress", {"note": "已通知物业 0436-1234567"})
+    _status, (unchecked,) = o311.both(f"requests/{created['no']}")
+    assert unchecked["media_url"] is None  # a photo is public only once content security passed it
+    pass_content_checks(world, fake_wechat.state)
     _status, (item,) = o311.both(f"requests/{created['no']}")
-    assert item["description"] == "楼道堆满纸箱，联系电话139****1111"
+    assert item["description"] == "楼道堆满纸箱，联系电话***"
     filename = created["photos"][0]["url"].rsplit("/", 1)[1]
     assert item["media_url"] == f"http://localhost/media/{filename}"
     assert item["status_notes"] == "办理中；办理进展"  # staff notes are never published

@@ -17,8 +17,8 @@ from server.requests.models import Event, Request
 STATUSES = ["dispatched", "accepted", "in_progress", "resolved", "referred", "closed",
             "rejected", "cancelled"]
 ACTIONS = ["accept", "cancel", "progress", "resolve", "approve", "return", "assign", "reject",
-           "escalate", "rate", "reopen", "report_back"]
-PATH_OF = {"report_back": "whistle/report"}
+           "escalate", "rate", "reopen", "report_back", "moderate"]
+PATH_OF = {"report_back": "whistle/report", "moderate": "moderation/clear"}
 ROLES = {
     "owner": "demo-resident",
     "other_resident": "demo-resident-2",
@@ -63,6 +63,8 @@ ALLOWED = {
     ("closed", "rate"): ("owner", "closed"),
     # reopen needs an unresolved or dissatisfied rating first: covered in test_lifecycle
     ("closed", "reopen"): ("owner", None),
+    # releasing held content needs content on hold first: covered in tests/wechat
+    **{(s, "moderate"): ("committee", None) for s in STATUSES},
 }
 
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from server.extensions import db
-from server.sunlight.public import mask_name, redact
+from server.privacy import mask_name, redact
 from tests.factories import image_bytes
 
 PHONE = "13912345678"

@@ -1,0 +1,49 @@
+"""The caller's phone number, and a resident's phone for those who handle their request."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_jwt_extended import current_user
+
+from mini_program_api.schemas.common import Text
+from server import clock
+from server.http import Blueprint, StrictSchema, bounded_id, login_required
+from server.wechat import phone
+
+blp = Blueprint("phone", __name__, url_prefix="/api/v1", description="手机号 Phone number")
+
+
+class PhoneCodeIn(StrictSchema):
+    code = Text(128, min_length=1, required=True,
+                metadata={"description": "the code of a getPhoneNumber button"})
+
+
+class PhoneOut(ma.Schema):
+    phone = ma.fields.Function(lambda user: phone.mask(user.phone),
+                               metadata={"description": "masked: 138****1234"})
+    phone_bound = ma.fields.Function(lambda user: bool(user.phone))
+
+
+class ContactOut(ma.Schema):
+    phone = ma.fields.String(allow_none=True)
+    masked = ma.fields.Boolean(metadata={"description": "false only for the handler of an open "
+                                         "request and the committee; every such read is recorded"})
+
+
+@blp.post("/me/phone")
+@login_required(blp)
+@blp.arguments(PhoneCodeIn)
+@blp.response(200, PhoneOut)
+@blp.errors(422, 502, 503)
+def bind_phone(body):
+    """Bind the caller's phone number from a getPhoneNumber code (checked against our appid)."""
+    return phone.bind(user=current_user, code=body["code"], now=clock.now())
+
+
+@blp.get("/requests/<int:request_id>/contact")
+@login_required(blp)
+@blp.response(200, ContactOut)
+@blp.errors(404)
+def request_contact(request_id: int):
+    """The resident's phone: unmasked for the handler of the open request and its committee."""
+    return phone.contact(request_id=bounded_id(request_id), viewer=current_user, now=clock.now())

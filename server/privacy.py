@@ -1,0 +1,67 @@
+"""Personal data on display: one place for masks, redaction and what may be public.
+
+Residents' names, phones, openids and exact addresses never reach a public page or a log;
+party members on duty appear by masked name (张*). Public text is redacted of ID numbers,
+phone numbers, e-mail addresses and door numbers. Content held by content security (WeChat's
+``review``, or not yet checked) stays private until it passes.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGIT = "0-9０-９"
+_ID_NUMBER = re.compile(rf"(?<![{_DIGIT}A-Za-z])[{_DIGIT}]{{17}}[{_DIGIT}Xx](?![{_DIGIT}A-Za-z])")
+_MOBILE = re.compile(
+    rf"(?<![{_DIGIT}])(?:\+?86[\s-]?)?1[3-9][{_DIGIT}](?:[\s-]?[{_DIGIT}]){{8}}(?![{_DIGIT}])"
+)
+_LANDLINE = re.compile(rf"(?<![{_DIGIT}])0[{_DIGIT}]{{2,3}}[\s-]?[{_DIGIT}]{{7,8}}(?![{_DIGIT}])")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_DOOR = re.compile(
+    rf"(?:[{_DIGIT}一二三四五六七八九十百零甲乙丙丁A-Za-z]+\s*"
+    r"(?:号楼|号院|栋|幢|座|单元|层|楼|室|号|户|门)\s*)+"
+    rf"(?:[{_DIGIT}]+\s*(?:室|号|户)?)?"
+)
+_LONG_NUMBER = re.compile(rf"[{_DIGIT}]{{5,}}")
+MASK = "***"
+PASS = "pass"  # the content-security verdict that makes content publishable
+
+
+def redact(text: str | None) -> str | None:
+    """Text fit for a public page: ID numbers, phones, e-mail and door numbers masked.
+
+    Any other run of five or more digits is masked too: a public page can live without it.
+    """
+    if not text:
+        return text
+    for pattern in (_ID_NUMBER, _EMAIL, _MOBILE, _LANDLINE, _DOOR, _LONG_NUMBER):
+        text = pattern.sub(MASK, text)
+    return text
+
+
+def mask_name(name: str | None) -> str:
+    """张三丰 → 张*: the family name only (and never the length of the given name)."""
+    name = (name or "").strip()
+    return f"{name[0]}*" if name else "党员"
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """``138****1234``; short or foreign numbers keep only their last four digits."""
+    if not phone:
+        return None
+    if len(phone) == 11 and phone.isdigit():
+        return f"{phone[:3]}****{phone[-4:]}"
+    return "****" + phone[-4:] if len(phone) > 4 else "****"
+
+
+def text_is_public(request) -> bool:
+    """The resident chose ``public`` and content security passed the text."""
+    return bool(request.public) and getattr(request, "moderation", PASS) == PASS
+
+
+def public_photos(request, photos=None) -> list:
+    """Photos of a public request that content security passed."""
+    if not request.public:
+        return []
+    return [p for p in (request.photos if photos is None else photos)
+            if getattr(p, "moderation", PASS) == PASS]

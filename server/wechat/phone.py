@@ -1,0 +1,58 @@
+"""Residents' phone numbers: bound through WeChat's getPhoneNumber, shown masked.
+
+The number is personal data. Everyone sees it masked (``138****1234``) except the handler of
+one of the resident's open requests and the committee of that request's community; each of
+their unmasked reads is recorded in ``phone_reads``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from server.accounts import hooks
+from server.accounts.models import User
+from server.errors import Invalid
+from server.extensions import db
+from server.privacy import mask_phone
+from server.requests.enums import OPEN_STATUSES, Relation
+from server.requests.service import get_visible
+from server.wechat.client import WeChatClient, WeChatError
+from server.wechat.models import PhoneRead
+
+mask = mask_phone  # the one mask of server.privacy
+
+
+def bind(*, user: User, code: str, now: datetime, client: WeChatClient | None = None) -> User:
+    """Resolve a getPhoneNumber code and store the number on the caller's account."""
+    client = client or WeChatClient.from_app()
+    try:
+        info = client.phone_number(code, now=now)  # before any write of ours
+    except WeChatError as exc:
+        if exc.errcode == 40029:
+            raise Invalid("手机号授权已失效，请重新授权", code=42203,
+                          errors={"code": ["invalid or used code"]}) from None
+        raise
+    user.phone = info.phone if info.country_code == "86" else f"+{info.country_code}{info.phone}"
+    db.session.flush()
+    hooks.phone_bound(user, now)
+    db.session.commit()
+    return user
+
+
+def contact(*, request_id: int, viewer: User, now: datetime) -> dict:
+    """The resident's phone for one request, unmasked only for its handler while it is open and
+    for its committee; each unmasked read is recorded."""
+    request, standing = get_visible(request_id, viewer)
+    resident = db.session.get(User, request.resident_id) if request.resident_id else None
+    phone = resident.phone if resident else None
+    relation = None
+    if Relation.COMMITTEE in standing:
+        relation = Relation.COMMITTEE
+    elif Relation.HANDLER in standing and request.status in OPEN_STATUSES:
+        relation = Relation.HANDLER
+    if phone is None or relation is None or resident.id == viewer.id:
+        return {"phone": mask(phone), "masked": True}
+    db.session.add(PhoneRead(viewer_id=viewer.id, subject_id=resident.id, request_id=request.id,
+                             relation=relation.value, created_at=now))
+    db.session.commit()
+    return {"phone": phone, "masked": False}
