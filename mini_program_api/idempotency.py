@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` for submissions, as API.md says: the same key and body replay the first
+"""``Idempotency-Key`` for submissions, as docs/contract.md says: the same key and body replay the first
 response; the same key with another body is 422; a duplicate while the first is in flight is 409.
 
 The key row is claimed in its own transaction (so a concurrent duplicate sees it at once);

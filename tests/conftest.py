@@ -137,7 +137,7 @@ def client(ctx):
 
 @pytest.fixture
 def world(ctx, clock):
-    """The demo community and accounts of API.md, loaded by the real seed loader."""
+    """The demo community and accounts of docs/contract.md, loaded by the real seed loader."""
     from tests.factories import World
 
     return World.load(ctx, clock)

@@ -1,4 +1,4 @@
-"""The OpenAPI document is generated from the code and covers API.md's contract."""
+"""The OpenAPI document is generated from the code and covers the front end's contract (docs/contract.md)."""
 
 from __future__ import annotations
 

@@ -138,7 +138,7 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
         photo_ids: list[int] | None = None, member_id: int | None = None,
         department: str | None = None, resolved: bool | None = None,
         satisfaction: str | None = None) -> Request:
-    """Perform one action of API.md's Requests section on behalf of ``actor``."""
+    """Perform one action of the contract's Requests section (docs/contract.md) on behalf of ``actor``."""
     request, standing = get_visible(request_id, actor)
     _rule, relation = workflow.decide(request, action, standing)
     screen = security.screen_text(author=actor, text=note, now=now)  # before any write

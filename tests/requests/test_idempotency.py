@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` on submission, as API.md describes it."""
+"""``Idempotency-Key`` on submission, as docs/contract.md describes it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The demo data: reference categories, the demo community, the accounts of API.md."""
+"""The demo data: reference categories, the demo community, the accounts of docs/contract.md."""
 
 from __future__ import annotations
 
