@@ -9,6 +9,7 @@ from mini_program_api.schemas.requests import EmptyIn
 from server import clock
 from server.accounts import service
 from server.grid import queries as grid
+from server.inservice import queries as inservice
 from server.http import Blueprint, login_required
 from server.wechat.client import WeChatClient
 from server.wechat.phone import mask
@@ -51,10 +52,11 @@ def logout(_body):
 @login_required(blp)
 @blp.response(200, MeOut)
 def me():
-    """The caller, their roles, home, teams and the communities they sit on the committee of."""
+    """The caller, their roles, home, teams, committee seats and in-service profiles."""
     user = current_user
     return {
         "id": user.id, "nickname": user.nickname, "roles": user.roles, "phone": mask(user.phone),
         "home_community_id": user.home_community_id, "home_section_id": user.home_section_id,
         "teams": grid.teams_of(user.id), "committee_of": service.committee_communities(user.id),
+        "inservice": inservice.live_registrations(user.id),
     }

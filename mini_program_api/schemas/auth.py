@@ -33,7 +33,19 @@ class TeamRefOut(ma.Schema):
     community_id = ma.fields.Integer()
 
 
+class InServiceProfileOut(ma.Schema):
+    """A pending or approved in-service registration (在职党员报到)."""
+
+    id = ma.fields.Integer()
+    community_id = ma.fields.Integer()
+    section_id = ma.fields.Integer()
+    work_unit = ma.fields.String()
+    party_branch = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "pending | approved"})
+
+
 class MeOut(UserOut):
     phone = ma.fields.String(allow_none=True, metadata={"description": "masked: 138****1234"})
     teams = ma.fields.List(ma.fields.Nested(TeamRefOut))
     committee_of = ma.fields.List(ma.fields.Integer())
+    inservice = ma.fields.List(ma.fields.Nested(InServiceProfileOut))

@@ -24,6 +24,13 @@ RS = RegistrationStatus
 GOOD = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
 
+def live_registrations(user_id: int) -> list[Registration]:
+    """The user's pending and approved registrations: their in-service profiles."""
+    return list(db.session.scalars(
+        select(Registration).where(Registration.user_id == user_id, Registration.live.is_(True))
+        .order_by(Registration.id)))
+
+
 def registrations_to_review(user: User, status: str | None, community_id: int | None,
                             page: dict) -> dict:
     """Registrations of the communities ``user`` sits on the committee of."""

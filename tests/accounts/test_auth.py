@@ -127,3 +127,10 @@ def test_disabled_account_cannot_use_its_tokens(world):
     db.session.commit()
     assert Api(world.client, tokens["access_token"]).get("/api/v1/me").status == 401
     assert Api(world.client).post("/api/v1/auth/wechat-login", {"code": "dev-demo-resident"}).status == 401
+
+
+def test_me_shows_the_in_service_profile(world):
+    me = world.as_("demo-inservice").get("/api/v1/me").data
+    assert [(p["community_id"], p["status"]) for p in me["inservice"]] == [(world.community.id, "approved")]
+    assert me["inservice"][0]["work_unit"]
+    assert world.as_("demo-resident").get("/api/v1/me").data["inservice"] == []
