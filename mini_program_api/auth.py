@@ -9,8 +9,8 @@ from mini_program_api.schemas.requests import EmptyIn
 from server import clock
 from server.accounts import service
 from server.grid import queries as grid
-from server.inservice import queries as inservice
 from server.http import Blueprint, login_required
+from server.inservice import queries as inservice
 from server.wechat.client import WeChatClient
 from server.wechat.phone import mask
 
