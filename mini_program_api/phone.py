@@ -13,15 +13,23 @@ from server.wechat import phone
 blp = Blueprint("phone", __name__, url_prefix="/api/v1", description="手机号 Phone number")
 
 
-class PhoneCodeIn(StrictSchema):
-    code = Text(128, min_length=1, required=True,
-                metadata={"description": "the code of a getPhoneNumber button"})
+class PhoneIn(StrictSchema):
+    """Exactly one of ``code`` (verified by WeChat) or ``phone`` (typed, unverified)."""
+
+    code = Text(128, min_length=1, metadata={"description": "the code of a getPhoneNumber button"})
+    phone = Text(20, min_length=1, metadata={"description": "a typed mainland mobile (fallback)"})
+
+    @ma.validates_schema
+    def _exactly_one(self, data, **_kwargs):
+        if ("code" in data) == ("phone" in data):
+            raise ma.ValidationError("give either code or phone", "_schema")
 
 
 class PhoneOut(ma.Schema):
     phone = ma.fields.Function(lambda user: phone.mask(user.phone),
                                metadata={"description": "masked: 138****1234"})
     phone_bound = ma.fields.Function(lambda user: bool(user.phone))
+    phone_verified = ma.fields.Boolean()
 
 
 class ContactOut(ma.Schema):
@@ -32,11 +40,14 @@ class ContactOut(ma.Schema):
 
 @blp.post("/me/phone")
 @login_required(blp)
-@blp.arguments(PhoneCodeIn)
+@blp.arguments(PhoneIn)
 @blp.response(200, PhoneOut)
 @blp.errors(422, 502, 503)
 def bind_phone(body):
-    """Bind the caller's phone number from a getPhoneNumber code (checked against our appid)."""
+    """Bind the caller's phone: from a getPhoneNumber code (checked against our appid), or
+    typed (kept unverified: it never links the account to people imported by phone)."""
+    if "phone" in body:
+        return phone.type_in(user=current_user, phone=body["phone"], now=clock.now())
     return phone.bind(user=current_user, code=body["code"], now=clock.now())
 
 

@@ -39,6 +39,23 @@ def redact(text: str | None) -> str | None:
     return text
 
 
+_MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def normalize_phone(raw) -> str | None:
+    """A mainland mobile number as 11 digits (spaces, dashes and +86 dropped), or None."""
+    if raw is None:
+        return None
+    digits = re.sub(r"[\s\-()]", "", str(raw))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if _MAINLAND_MOBILE.fullmatch(digits) else None
+
+
 def mask_name(name: str | None) -> str:
     """张三丰 → 张*: the family name only (and never the length of the given name)."""
     name = (name or "").strip()

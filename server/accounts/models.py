@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -22,6 +23,9 @@ class User(db.Model):
     nickname: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # True when WeChat vouched for the number (getPhoneNumber); a typed number is not, and
+    # never links the account to people imported by phone.
+    phone_verified: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     home_community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
     home_section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
     is_active: Mapped[bool] = mapped_column(default=True)

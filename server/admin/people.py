@@ -27,25 +27,10 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.models import Team, TeamMember
 from server.http import keyset_page
-from server.privacy import mask_phone
+from server.privacy import mask_phone, normalize_phone
 
-_PHONE = re.compile(r"1[3-9]\d{9}")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 CODE_LENGTH = 8
-
-
-def normalize_phone(raw) -> str | None:
-    """A mainland mobile number as 11 digits, or None when it is not one."""
-    if raw is None:
-        return None
-    digits = re.sub(r"[\s\-()]", "", str(raw))
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    elif len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    return digits if _PHONE.fullmatch(digits) else None
 
 
 # --- people and posts ---------------------------------------------------------------------------
@@ -79,10 +64,13 @@ def ensure_person(*, name: str, phone: str, now: datetime,
 
 
 def _user_with_phone(phone: str) -> User | None:
-    """The one active, unlinked account that bound this phone; None if none or ambiguous."""
+    """The one active, unlinked account whose phone WeChat verified; None if none or ambiguous.
+
+    A typed (unverified) number never links: anyone could type someone else's number.
+    """
     users = list(db.session.scalars(
         select(User).where(User.phone.in_([phone, f"+86{phone}", f"86{phone}"]),
-                           User.is_active.is_(True)).limit(2)))
+                           User.phone_verified.is_(True), User.is_active.is_(True)).limit(2)))
     if len(users) != 1:
         return None
     taken = db.session.scalar(select(Person.id).where(Person.user_id == users[0].id))
@@ -345,6 +333,9 @@ def link(person: Person, user: User, *, now: datetime, actor: User | None, via: 
 def link_by_phone(*, user: User, phone: str | None, now: datetime,
                   commit: bool = True) -> Person | None:
     """Link ``user`` to the imported person with this phone, if there is exactly that one.
+
+    The caller vouches that WeChat verified the number (getPhoneNumber): never call it with a
+    typed one, which anyone could type.
 
     Safe to call for any phone and any number of times: an unknown or malformed phone, a
     person already linked to someone else, or a user already linked to another person all

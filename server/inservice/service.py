@@ -3,7 +3,6 @@ domain errors and commits once."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -20,8 +19,8 @@ from server.inservice import access
 from server.inservice.enums import GRADE_LABELS, Grade, RegistrationStatus, SignupStatus
 from server.inservice.models import Activity, Evaluation, Registration, Signup
 from server.notifications.service import notify
+from server.privacy import normalize_phone
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 RS = RegistrationStatus
 
 
@@ -43,8 +42,8 @@ def register(*, user: User, name: str, work_unit: str, party_branch: str, commun
     if section is None or not section.is_active or section.grid.community_id != community.id:
         raise Invalid("所选片区不属于该社区",
                       errors={"section_id": ["not a section of this community"]})
-    phone = user.phone or phone
-    if not phone or not MOBILE.match(phone):
+    phone = user.phone or normalize_phone(phone)
+    if not phone:
         raise Invalid("请绑定或填写有效的手机号", code=42250,
                       errors={"phone": ["a mainland mobile number is required"]})
     registration = Registration(

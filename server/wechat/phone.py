@@ -13,7 +13,7 @@ from server.accounts import hooks
 from server.accounts.models import User
 from server.errors import Invalid
 from server.extensions import db
-from server.privacy import mask_phone
+from server.privacy import mask_phone, normalize_phone
 from server.requests.enums import OPEN_STATUSES, Relation
 from server.requests.service import get_visible
 from server.wechat.client import WeChatClient, WeChatError
@@ -33,8 +33,22 @@ def bind(*, user: User, code: str, now: datetime, client: WeChatClient | None = 
                           errors={"code": ["invalid or used code"]}) from None
         raise
     user.phone = info.phone if info.country_code == "86" else f"+{info.country_code}{info.phone}"
+    user.phone_verified = True
     db.session.flush()
     hooks.phone_bound(user, now)
+    db.session.commit()
+    return user
+
+
+def type_in(*, user: User, phone: str, now: datetime) -> User:
+    """The fallback when the getPhoneNumber API is not available (it is paid, and only for
+    certified organisations): a typed mainland mobile, kept unverified."""
+    number = normalize_phone(phone)
+    if number is None:
+        raise Invalid("请填写有效的手机号", code=42204, errors={"phone": ["not a mainland mobile"]})
+    if user.phone_verified and user.phone == number:
+        return user  # typing the verified number again changes nothing
+    user.phone, user.phone_verified = number, False
     db.session.commit()
     return user
 

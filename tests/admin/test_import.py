@@ -155,10 +155,18 @@ def test_excel_numbers_gbk_csv_and_english_headers_are_understood(world, admin):
     assert upload(admin, gbk, "county.csv").data["counts"]["posts"] == 1
 
 
+def test_a_typed_phone_never_links_an_imported_person(world, admin):
+    typed = world.as_("demo-resident").post("/api/v1/me/phone", {"phone": "138 0000 3001"})
+    assert typed.status == 200 and typed.data["phone_verified"] is False
+    response = upload(admin, csv_bytes([GOOD]), "county.csv")
+    assert response.data["counts"]["linked"] == 0
+    assert not accounts.has_role(world.user("demo-resident").id, "member")
+
+
 def test_an_import_links_people_whose_phone_a_user_already_bound(world, admin):
+    bound = world.as_("demo-resident").post("/api/v1/me/phone", {"code": "phone-13800003001"})
+    assert bound.status == 200 and bound.data["phone_verified"] is True
     resident = world.user("demo-resident")
-    resident.phone = "13800003001"
-    db.session.commit()
     response = upload(admin, csv_bytes([GOOD]), "county.csv")
     assert response.data["counts"]["linked"] == 1
     team = db.session.scalar(select(Team).join(Section, Section.id == Team.section_id)

@@ -14,7 +14,7 @@ def test_binding_stores_the_number_and_shows_it_masked(world, fake):
     api = world.as_("demo-resident")
     bound = api.post("/api/v1/me/phone", {"code": "phone-13812345678"})
     assert bound.status == 200, bound.body
-    assert bound.data == {"phone": "138****5678", "phone_bound": True}
+    assert bound.data == {"phone": "138****5678", "phone_bound": True, "phone_verified": True}
     assert api.get("/api/v1/me").data["phone"] == "138****5678"
     db.session.expire_all()
     assert world.user("demo-resident").phone == "13812345678"
@@ -96,3 +96,18 @@ def test_only_the_handler_of_an_open_request_and_the_committee_read_it_unmasked(
     ("13812345678", "138****5678"), ("+85291234567", "****4567"), ("123", "****"), (None, None)])
 def test_mask(phone, shown):
     assert mask(phone) == shown
+
+
+def test_a_typed_number_is_the_unverified_fallback(world, fake):
+    api = world.as_("demo-resident")
+    typed = api.post("/api/v1/me/phone", {"phone": "+86 139-1234-5678"})
+    assert typed.status == 200
+    assert typed.data == {"phone": "139****5678", "phone_bound": True, "phone_verified": False}
+    assert fake.calls("/wxa/business/getuserphonenumber") == 0
+    assert api.post("/api/v1/me/phone", {"phone": "12345"}).status == 422
+    assert api.post("/api/v1/me/phone", {}).status == 422
+    assert api.post("/api/v1/me/phone", {"phone": "13912345678", "code": "phone-1"}).status == 422
+    verified = api.post("/api/v1/me/phone", {"code": "phone-13912345678"})
+    assert verified.data["phone_verified"] is True
+    # typing the verified number again keeps it verified
+    assert api.post("/api/v1/me/phone", {"phone": "13912345678"}).data["phone_verified"] is True
