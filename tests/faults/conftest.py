@@ -17,9 +17,9 @@ TIMEOUT = 60
 
 @pytest.fixture
 def postgres(app):
-    """Faults of a database server: PostgreSQL only (SQLite has no server to lose)."""
+    """Faults of the production setup (a database server, gunicorn): PostgreSQL only."""
     if app.db_kind != "postgresql":
-        pytest.skip("a database-server fault: runs on PostgreSQL")
+        pytest.skip("a fault of the production setup: runs on PostgreSQL only")
     return app
 
 
