@@ -13,7 +13,7 @@ from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from server import clock, config, extensions, faces, models  # noqa: F401
+    from server import clock, config, extensions, faces, models, privacy  # noqa: F401
     from server.accounts import tokens
     from server.cli import register_cli
 
@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
     app.json.ensure_ascii = False
+    privacy.init_logging()  # no query string (secrets, codes, tokens) in any logged URL
 
     extensions.db.init_app(app)
     extensions.init_sqlite_pragmas(app)

@@ -64,6 +64,8 @@ def from_environment() -> dict:
         "INSERVICE_REMINDER_DAYS": _int("INSERVICE_REMINDER_DAYS", 30),
         "SUNLIGHT_WINDOW_DAYS": _int("SUNLIGHT_WINDOW_DAYS", 30),
         "SUNLIGHT_CACHE_SECONDS": _int("SUNLIGHT_CACHE_SECONDS", 60),
+        # Retention (server/retention): days after closing before a request is anonymised.
+        "RETENTION_DAYS": _int("RETENTION_DAYS", 365),
     }
 
 

@@ -16,6 +16,7 @@ from flask import jsonify
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
+from sqlalchemy.exc import InterfaceError, OperationalError
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
@@ -163,9 +164,18 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # a dead connection cannot roll back: the pool discards it
+            db.session.remove()
         if isinstance(error, HTTPException):
             return app.extensions["api"].handle_http_exception(error)
+        if isinstance(error, OperationalError | InterfaceError) or getattr(
+                error, "connection_invalidated", False):
+            # The database went away (restart, failover): nothing was acknowledged, retry.
+            log.error("database unavailable: %s", type(error).__name__)
+            return error_response(503, 50304, "数据库暂时不可用，请稍后重试",
+                                  headers={"Retry-After": "2"})
         log.exception("unhandled error: %s", type(error).__name__)
         return error_response(500, 50000, "服务器内部错误，请稍后再试")
 

@@ -8,6 +8,7 @@ phone numbers, e-mail addresses and door numbers. Content held by content securi
 
 from __future__ import annotations
 
+import logging
 import re
 
 _DIGIT = "0-9０-９"
@@ -82,3 +83,28 @@ def public_photos(request, photos=None) -> list:
         return []
     return [p for p in (request.photos if photos is None else photos)
             if getattr(p, "moderation", PASS) == PASS]
+
+
+_QUERY = re.compile(r"\?[^\s\"']*")
+# Loggers that print URLs: WeChat's query strings carry the app secret, login codes and
+# access tokens (urllib3 at DEBUG), ours could carry anything a client puts there (werkzeug).
+URL_LOGGERS = ("urllib3.connectionpool", "werkzeug")
+
+
+class QueryStringFilter(logging.Filter):
+    """Drops the query string of every URL in a log record (``/path?…``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _QUERY.sub("?…", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_QUERY.sub("?…", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def init_logging() -> None:
+    """Install the query-string filter on the loggers that print URLs (idempotent)."""
+    for name in URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QueryStringFilter) for f in logger.filters):
+            logger.addFilter(QueryStringFilter())

@@ -103,13 +103,23 @@ def app(request, tmp_path_factory, fake_wechat):
 
 
 def _wipe(application) -> None:
+    """Empty every table. TRUNCATE fires no row triggers on PostgreSQL; on SQLite the
+    append-only triggers of the timeline are dropped and re-created (from their own stored
+    SQL) inside the same transaction, so they are never missing for the application."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if application.db_kind == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            triggers = conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'request_events'"
+            )).all()
+            for name, _sql in triggers:
+                conn.execute(text(f"DROP TRIGGER {name}"))
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+            for _name, sql in triggers:
+                conn.execute(text(sql))
 
 
 @pytest.fixture

@@ -122,3 +122,13 @@ def pass_content_checks(world, fake_state) -> None:
             f"/wechat/push?signature={signature}&timestamp={timestamp}&nonce={nonce}", json=event)
         assert response.status_code == 200
     db.session.expire_all()
+
+
+def close_request(world, request_id: int) -> None:
+    """Accept, resolve and approve a request through the API (member A, then the committee)."""
+    member = world.as_("demo-member-a")
+    for path, body in (("accept", None), ("resolve", {"note": "已处理"})):
+        response = member.post(f"/api/v1/requests/{request_id}/{path}", body)
+        assert response.status == 200, response.body
+    response = world.as_("demo-committee").post(f"/api/v1/requests/{request_id}/approve")
+    assert response.status == 200 and response.data["status"] == "closed", response.body

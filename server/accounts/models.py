@@ -30,6 +30,8 @@ class User(db.Model):
     home_section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The account was deleted on its owner's request: personal data gone, history anonymous.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",

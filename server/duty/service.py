@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.accounts import service as accounts
 from server.accounts.models import User
+from server.admin.service import audit
 from server.duty import notices
 from server.duty.models import Department, Leave, LightAlert, Shift, Whistle
 from server.duty.queries import on_duty_for_section
@@ -235,6 +236,8 @@ def replace_shifts(*, team_id: int, shifts: list[dict], actor: User, now: dateti
         raise Invalid("排班人员不是本服务队成员", errors={"shifts": [f"not a member: {strangers}"]})
     db.session.execute(delete(Shift).where(Shift.team_id == team.id))
     db.session.add_all([Shift(team_id=team.id, created_at=now, **s) for s in shifts])
+    audit(actor=actor, action="duty.shifts", subject="team", subject_id=team.id,
+          community_id=team.community_id, now=now, data={"shifts": len(shifts)})
     db.session.commit()
     return shifts_of(team_id=team.id, actor=actor)
 
@@ -247,6 +250,13 @@ def _committee_member_clause(actor: User, user_column):
     )
 
 
+def _community_of_member(actor: User, user_id: int) -> int | None:
+    """The community (of the actor's committee) where ``user_id`` serves: for the audit trail."""
+    return db.session.scalar(select(Team.community_id).where(
+        TeamMember.user_id == user_id, TeamMember.team_id == Team.id,
+        Team.community_id.in_(accounts.committee_communities(actor.id))).limit(1))
+
+
 def add_leave(*, user_id: int, starts_at: datetime, ends_at: datetime, reason: str | None,
               actor: User, now: datetime) -> Leave:
     if not db.session.scalar(select(_committee_member_clause(actor, user_id))):
@@ -256,6 +266,9 @@ def add_leave(*, user_id: int, starts_at: datetime, ends_at: datetime, reason: s
     leave = Leave(user_id=user_id, starts_at=starts_at, ends_at=ends_at, reason=reason,
                   created_by_id=actor.id, created_at=now)
     db.session.add(leave)
+    db.session.flush()
+    audit(actor=actor, action="duty.leave", subject="leave", subject_id=leave.id, user_id=user_id,
+          community_id=_community_of_member(actor, user_id), now=now)
     db.session.commit()
     return leave
 
@@ -272,6 +285,8 @@ def cancel_leave(*, leave_id: int, actor: User, now: datetime) -> Leave:
     if leave.cancelled_at is not None:
         raise Conflict("该请假已取消", code=40901)
     leave.cancelled_at = now
+    audit(actor=actor, action="duty.leave_cancel", subject="leave", subject_id=leave.id,
+          user_id=leave.user_id, community_id=_community_of_member(actor, leave.user_id), now=now)
     db.session.commit()
     return leave
 

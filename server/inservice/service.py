@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from server.accounts import service as accounts
 from server.accounts.enums import Role
 from server.accounts.models import RoleGrant, User
+from server.admin.service import audit
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.enums import Post
@@ -142,6 +143,8 @@ def approve(*, actor: User, registration_id: int, now: datetime) -> Registration
     notify(user_ids=[user_id], kind="registration_reviewed", title="报到申请已通过", now=now,
            body=f"您已在{registration.community.name}报到成功，加入{team.name}。",
            data={"registration_id": registration.id, "result": "通过"})
+    audit(actor=actor, action="inservice.approve", subject="registration", subject_id=registration.id,
+          user_id=user_id, community_id=registration.community_id, now=now, data={"team_id": team.id})
     db.session.commit()
     return registration
 
@@ -153,6 +156,8 @@ def reject(*, actor: User, registration_id: int, reason: str, now: datetime) -> 
     notify(user_ids=[registration.user_id], kind="registration_reviewed", title="报到申请未通过",
            body=f"您在{registration.community.name}的报到申请未通过：{reason}", now=now,
            data={"registration_id": registration.id, "result": "未通过"})
+    audit(actor=actor, action="inservice.reject", subject="registration", subject_id=registration.id,
+          user_id=registration.user_id, community_id=registration.community_id, now=now)
     db.session.commit()
     return registration
 
@@ -175,6 +180,9 @@ def evaluate(*, actor: User, registration_id: int, year: int, grade: str,
            title=f"{year}年度评议结果",
            body=f"社区对您{year}年度的评议为：{GRADE_LABELS[Grade(grade)]}。",
            data={"registration_id": registration.id, "year": year})
+    audit(actor=actor, action="inservice.evaluate", subject="registration", subject_id=registration.id,
+          user_id=registration.user_id, community_id=registration.community_id, now=now,
+          data={"year": year, "grade": grade})
     db.session.commit()
     return evaluation
 
@@ -199,6 +207,8 @@ def create_activity(*, actor: User, community_id: int, title: str, starts_at: da
     members = _serving_user_ids(community_id)
     notify(user_ids=members, kind="activity_posted", title="新的志愿服务活动", now=now,
            body=f"{title}（名额{capacity}人），欢迎报名。", data={"activity_id": activity.id})
+    audit(actor=actor, action="activity.create", subject="activity", subject_id=activity.id,
+          community_id=community_id, now=now)
     db.session.commit()
     return activity
 
@@ -306,5 +316,8 @@ def confirm_attendance(*, actor: User, activity_id: int, member_ids: list[int],
            title="服务时长已记录", now=now,
            body=f"您参加的“{activity.title}”已确认出勤，记服务时长{activity.hours:g}小时。",
            data={"activity_id": activity.id})
+    audit(actor=actor, action="activity.attendance", subject="activity", subject_id=activity.id,
+          community_id=activity.community_id, now=now,
+          data={"credited": sorted(s.user_id for s in credited)})
     db.session.commit()
     return activity

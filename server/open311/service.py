@@ -111,9 +111,11 @@ def post_request(*, key: ApiKey, fields: dict, attributes: dict[str, list[str]],
     return submission
 
 
-def anonymise_requesters(now: datetime) -> int:
-    """Clear the contact fields of requests finished more than the retention period ago."""
-    days = current_app.config.get("OPEN311_CONTACT_RETENTION_DAYS", 180)
+def anonymise_requesters(now: datetime, *, days: int | None = None) -> int:
+    """Clear the contact fields of requests finished more than the retention period ago
+    (``OPEN311_CONTACT_RETENTION_DAYS`` unless the retention sweep passes its own)."""
+    if days is None:
+        days = current_app.config.get("OPEN311_CONTACT_RETENTION_DAYS", 180)
     finished = select(Request.id).where(Request.status.not_in(list(OPEN_STATUSES)),
                                         Request.closed_at < now - timedelta(days=days))
     result = db.session.execute(

@@ -55,6 +55,8 @@ class Request(db.Model):
     # Content security (server.wechat.security): public only when "pass".
     moderation: Mapped[str] = mapped_column(String(8), default="pass", server_default="pass")
     version: Mapped[int] = mapped_column(default=1)
+    # Set by the retention sweep (server.retention) once personal data has been removed.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     category = relationship("Category", lazy="joined")
     events: Mapped[list[Event]] = relationship(
@@ -67,7 +69,8 @@ class Request(db.Model):
 
 
 class Event(db.Model):
-    """One step of a request's timeline. Append-only: rows are never updated or deleted."""
+    """One step of a request's timeline. Append-only: rows are never updated or deleted, and
+    database triggers (migration 0010) refuse UPDATE and DELETE on this table."""
 
     __tablename__ = "request_events"
 

@@ -1,0 +1,1 @@
+"""Retention of personal data (PIPL): anonymise old requests, delete accounts on request."""
