@@ -103,6 +103,7 @@ def _forget_if_idle(user_id: int) -> bool:
     if still_linked or other_roles or person:
         return False
     user.name = user.phone = None
+    user.phone_verified = False
     return True
 
 
@@ -157,6 +158,7 @@ def delete_account(*, user: User, now: datetime) -> None:
         else:
             filenames += _strip(request, now)
     user.openid = user.nickname = user.name = user.phone = None
+    user.phone_verified = False
     user.home_community_id = user.home_section_id = None
     user.is_active = False
     user.deleted_at = now
