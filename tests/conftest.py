@@ -88,6 +88,7 @@ def app(request, tmp_path_factory, fake_wechat):
         "WECHAT_APPID": "wx-test-appid",
         "WECHAT_FAKE": False,
         "UPLOAD_FOLDER": str(folder / "uploads"),
+        "ABUSE_LIMITS": False,  # tests/security switches them on where it proves them
     })
     with application.app_context():
         if request.param == "postgresql":
