@@ -66,7 +66,22 @@ def from_environment() -> dict:
         "SUNLIGHT_CACHE_SECONDS": _int("SUNLIGHT_CACHE_SECONDS", 60),
         # Retention (server/retention): days after closing before a request is anonymised.
         "RETENTION_DAYS": _int("RETENTION_DAYS", 365),
+        # Hardening (server/security): abuse limits, open-request cap, headers, CORS.
+        "ABUSE_LIMITS": _env("ABUSE_LIMITS", "1") == "1",
+        "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", "20 per minute;200 per hour"),
+        "RATELIMIT_SUBMIT": _env("RATELIMIT_SUBMIT", "5 per minute;30 per day"),
+        "RATELIMIT_UPLOAD": _env("RATELIMIT_UPLOAD", "30 per minute;300 per day"),
+        "RATELIMIT_PUBLIC": _env("RATELIMIT_PUBLIC", "120 per minute"),
+        "MAX_OPEN_REQUESTS": _int("MAX_OPEN_REQUESTS", 10),
+        "HTML_FRAME_ANCESTORS": _env("HTML_FRAME_ANCESTORS", "'self' https://servicewechat.com"),
+        "CORS_ORIGINS": _origins(_env("CORS_ORIGINS", "")),
     }
+
+
+def _origins(raw: str) -> list[str]:
+    """Origins allowed to read the API from a browser; none by default (the mini-program
+    needs no CORS)."""
+    return [o.strip().rstrip("/") for o in raw.split(",") if o.strip()]
 
 
 def _templates(raw: str | None) -> dict:
@@ -104,6 +119,12 @@ def check(config: dict) -> None:
     problems += _wechat_problems(config)
     if config.get("DEBUG"):
         problems.append("debug mode must be off")
+    if "*" in (config.get("CORS_ORIGINS") or []):
+        problems.append("CORS_ORIGINS must list origins, not '*'")
+    if any(not o.startswith("https://") for o in config.get("CORS_ORIGINS") or [] if o != "*"):
+        problems.append("CORS_ORIGINS must be HTTPS origins")
+    if config.get("ABUSE_LIMITS") and not config.get("REDIS_URL"):
+        problems.append("REDIS_URL must be set (abuse-limit counters shared by every process)")
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))
 

@@ -75,6 +75,7 @@ CODES = {
     40903: "相同的幂等键正在处理中 (same Idempotency-Key in flight)",
     40904: "重复提交 (duplicate)",
     40905: "该诉求没有待人工审核的内容 (nothing held by content security)",
+    40906: "正在办理的诉求已达上限 (too many open requests of this resident, MAX_OPEN_REQUESTS)",
     40010: "无法识别的推送内容 (WeChat push body not JSON)",
     40310: "签名校验失败 (WeChat push signature invalid)",
     42201: "幂等键已用于不同的内容 (Idempotency-Key reused with another body)",

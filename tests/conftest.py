@@ -26,6 +26,20 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres_only`` or ``sqlite_only`` exist for one database only: their other
+    variant is deselected (not skipped), so a skip always means something is missing."""
+    keep, drop = [], []
+    for item in items:
+        kind = getattr(getattr(item, "callspec", None), "params", {}).get("app")
+        only = ("postgresql" if item.get_closest_marker("postgres_only")
+                else "sqlite" if item.get_closest_marker("sqlite_only") else None)
+        (drop if only and kind and kind != only else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _postgres_answers(url: str) -> str | None:
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     try:
@@ -88,6 +102,7 @@ def app(request, tmp_path_factory, fake_wechat):
         "WECHAT_APPID": "wx-test-appid",
         "WECHAT_FAKE": False,
         "UPLOAD_FOLDER": str(folder / "uploads"),
+        "ABUSE_LIMITS": False,  # tests/security switches them on where it proves them
     })
     with application.app_context():
         if request.param == "postgresql":

@@ -12,7 +12,8 @@ from server.errors import NotFound
 from server.extensions import db
 from server.grid.models import Community, Grid, Section, Team
 from server.open311.models import Submission
-from server.requests.enums import OPEN_STATUSES, Action
+from server.open311.present import UPDATE_STATUS
+from server.requests.enums import OPEN_STATUSES
 from server.requests.models import Event, Request
 
 
@@ -105,10 +106,11 @@ def by_token(token: str, community: Community | None) -> Submission:
 
 def updates(*, community: Community | None, start: datetime, end: datetime, page: int,
             page_size: int) -> list[tuple[Event, Request]]:
-    """Timeline steps in the window, oldest first; ratings are not published."""
+    """Published timeline steps in the window, oldest first; ratings and internal steps
+    (report-back, moderation) are not published."""
     query = (select(Event, Request).join(Request, Request.id == Event.request_id)
              .where(Event.created_at >= start, Event.created_at <= end,
-                    Event.action != Action.RATE))
+                    Event.action.in_([a.value for a in UPDATE_STATUS])))
     if community is not None:
         query = query.where(Request.community_id == community.id)
     query = query.order_by(Event.id).offset((page - 1) * page_size).limit(page_size)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,7 @@ from server.extensions import db
 from server.grid import queries as grid
 from server.grid.models import Community, Section
 from server.requests import dispatch, workflow
-from server.requests.enums import Action, Relation, Satisfaction, Status
+from server.requests.enums import OPEN_STATUSES, Action, Relation, Satisfaction, Status
 from server.requests.models import Photo, Rating, Request, RequestCounter
 from server.wechat import security
 
@@ -98,6 +98,8 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
             or not section.grid.community.is_active):
         raise Invalid("所选片区不存在或已停用", errors={"section_id": ["unknown section"]})
     community = section.grid.community
+    if resident is not None:
+        _check_open_cap(resident)
     # Content security before the first write: risky text is refused (422).
     screen = security.screen_text(author=resident, text=description, now=now)
     request = Request(
@@ -132,6 +134,18 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     if commit:
         db.session.commit()
     return request
+
+
+def _check_open_cap(resident: User) -> None:
+    """A resident may have only so many requests open at once (``MAX_OPEN_REQUESTS``): one
+    account cannot flood its community's teams."""
+    cap = current_app.config["MAX_OPEN_REQUESTS"]
+    if not cap:
+        return
+    open_now = db.session.scalar(select(func.count()).select_from(Request).where(
+        Request.resident_id == resident.id, Request.status.in_(OPEN_STATUSES)))
+    if open_now >= cap:
+        raise Conflict(f"您已有{open_now}件诉求正在办理，请等办结或撤回后再提交新的诉求", code=40906)
 
 
 def act(*, request_id: int, action: Action, actor: User, now: datetime, note: str | None = None,

@@ -17,9 +17,9 @@ TIMEOUT = 60
 
 @pytest.fixture
 def postgres(app):
-    """Faults of the production setup (a database server, gunicorn): PostgreSQL only."""
-    if app.db_kind != "postgresql":
-        pytest.skip("a fault of the production setup: runs on PostgreSQL only")
+    """Faults of the production setup (a database server, gunicorn): the tests using this are
+    marked ``postgres_only``."""
+    assert app.db_kind == "postgresql", "mark the test postgres_only"
     return app
 
 

@@ -25,6 +25,7 @@ def _terminate_all_sessions() -> int:
         return conn.execute(TERMINATE).fetchone()[0]
 
 
+@pytest.mark.postgres_only
 def test_connections_killed_under_load_lose_no_acknowledged_submission(world, postgres):
     section_id = world.section.id
     db.session.remove()  # the test holds no connection: only the app's are in play

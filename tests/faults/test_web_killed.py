@@ -70,6 +70,7 @@ class Gunicorn:
         self.proc.stdout.close()
 
 
+@pytest.mark.postgres_only
 def test_gunicorn_killed_mid_load_loses_no_acknowledged_submission(world, postgres, fake_wechat, tmp_path):
     section_id = world.section.id
     db.session.remove()

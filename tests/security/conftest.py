@@ -1,0 +1,41 @@
+"""Fixtures of the hardening tests: the demo world plus a committee of the other community."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.extensions import db
+
+ROLES = {
+    "anon": None,
+    "resident": "demo-resident",
+    "resident2": "demo-resident-2",
+    "member": "demo-member-a",  # A post of the demo grid: requests are dispatched to it
+    "other_member": "demo-member-b",  # B post of the demo section: another team
+    "committee": "demo-committee",
+    "other_committee": "js-committee",  # committee of the other community
+    "admin": "demo-admin",
+}
+
+
+@pytest.fixture
+def sec_world(world):
+    from seed.loader import load_accounts, load_structure
+
+    places = load_structure({"communities": []}, world.clock.now())
+    places[world.other_community.code] = world.other_community
+    load_accounts([{"openid": "js-committee", "roles": ["resident", "committee"],
+                    "committee_of": [world.other_community.code]}], places, world.clock.now())
+    db.session.commit()
+    return world
+
+
+@pytest.fixture
+def limits_on(app):
+    """Abuse limits switched on, with fresh counters, for the tests that prove them."""
+    limiter = app.extensions["abuse_limiter"]
+    limiter.reset()
+    app.config["ABUSE_LIMITS"] = True
+    yield limiter
+    app.config["ABUSE_LIMITS"] = False
+    limiter.reset()
