@@ -64,6 +64,12 @@ def from_environment() -> dict:
         "INSERVICE_REMINDER_DAYS": _int("INSERVICE_REMINDER_DAYS", 30),
         "SUNLIGHT_WINDOW_DAYS": _int("SUNLIGHT_WINDOW_DAYS", 30),
         "SUNLIGHT_CACHE_SECONDS": _int("SUNLIGHT_CACHE_SECONDS", 60),
+        # Server-side cache of the community boards (server/sunlight/boardcache.py); 0: off.
+        "SUNLIGHT_BOARD_CACHE_SECONDS": _int("SUNLIGHT_BOARD_CACHE_SECONDS",
+                                             10 if production else 0),
+        # SQLAlchemy pool per worker process: one connection per thread, a few spare.
+        "DB_POOL_SIZE": _int("DB_POOL_SIZE", 5),
+        "DB_MAX_OVERFLOW": _int("DB_MAX_OVERFLOW", 5),
     }
 
 

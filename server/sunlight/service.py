@@ -19,7 +19,7 @@ from server.extensions import db
 from server.grid import queries as grid_queries
 from server.grid.models import Community, Grid, Team
 from server.notifications.service import notify
-from server.sunlight import figures, queries
+from server.sunlight import boardcache, figures, queries
 from server.sunlight.figures import Figures
 from server.sunlight.models import WeeklyReport
 from server.sunlight.public import display_name, local, public_request, public_timeline
@@ -79,10 +79,16 @@ def communities_board(*, now: datetime) -> dict:
 
 
 def community_board(*, community_id: int, now: datetime, args: dict) -> dict:
-    """The scoreboard and one page of the list of a community: a fixed number of queries."""
+    """The scoreboard and one page of the list of a community: a fixed number of queries,
+    kept a few seconds while nothing changes (``server.sunlight.boardcache``)."""
     community = queries.active_community(community_id)
     if community is None:
         raise NotFound("社区不存在")
+    return boardcache.cached(community.id, args, now,
+                             lambda: _community_board(community, now=now, args=args))
+
+
+def _community_board(community: Community, *, now: datetime, args: dict) -> dict:
     start, end = public_window(now)
     trend_start = week_start(now) - timedelta(weeks=TREND_WEEKS - 1)
     rows = list(figures.rows(start=min(start, trend_start), community_id=community.id))
