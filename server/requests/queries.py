@@ -19,7 +19,6 @@ from server.requests.enums import OPEN_STATUSES, Hop, Status
 from server.requests.lights import Light, light_case
 from server.requests.models import Request
 
-
 # A summary needs neither the timeline, the photos nor the ratings: loading them for a page
 # of fifty would read every event of fifty requests to throw them away.
 SUMMARY = (lazyload(Request.events), lazyload(Request.photos), lazyload(Request.ratings))

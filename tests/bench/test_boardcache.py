@@ -1,0 +1,65 @@
+"""The server-side cache of the community boards: kept while nothing changes, dropped at once
+when a request of the community changes, and never older than its lifetime."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.extensions import db
+from server.sunlight import boardcache
+
+
+@pytest.fixture
+def cache_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SUNLIGHT_BOARD_CACHE_SECONDS", 10)
+    boardcache.clear()
+    yield
+    boardcache.clear()
+
+
+def _read(world, count_queries):
+    path = f"/api/v1/public/communities/{world.community.id}/sunlight"
+    db.session.expunge_all()  # as cold as a fresh request in production
+    count_queries.count = 0
+    response = world.client.get(path)
+    assert response.status_code == 200
+    return response.get_json()["data"], count_queries.count
+
+
+def test_a_second_reading_is_served_from_the_cache(world, clock, count_queries, cache_on):
+    world.submit(public=True)
+    first, cold = _read(world, count_queries)
+    again, warm = _read(world, count_queries)
+    assert again == first
+    assert warm < cold and warm <= 3, (cold, warm)
+
+
+def test_a_change_invalidates_at_once(world, clock, count_queries, cache_on):
+    world.submit(public=True)
+    first, _ = _read(world, count_queries)
+    created = world.submit(public=True)
+    after, _ = _read(world, count_queries)
+    assert after["figures"]["total"] == first["figures"]["total"] + 1
+    assert after["requests"]["items"][0]["no"] == created["no"]
+
+
+def test_an_action_at_the_same_instant_invalidates_too(world, clock, count_queries, cache_on):
+    rid = world.submit(public=True)["id"]
+    _read(world, count_queries)
+    clock.advance(seconds=1)
+    assert world.as_("demo-member-a").post(f"/api/v1/requests/{rid}/accept").status == 200
+    after, _ = _read(world, count_queries)
+    assert after["requests"]["items"][0]["status"] == "accepted"
+
+
+def test_the_cache_expires_after_its_lifetime(world, clock, count_queries, cache_on):
+    world.submit(public=True)
+    _read(world, count_queries)
+    clock.advance(seconds=11)
+    _, cold_again = _read(world, count_queries)
+    _, warm = _read(world, count_queries)
+    assert cold_again > warm
+
+
+def test_off_by_default_outside_production(app):
+    assert app.config["SUNLIGHT_BOARD_CACHE_SECONDS"] == 0
