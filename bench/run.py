@@ -55,10 +55,10 @@ TARGET_RSS_MB = 200.0
 class Scenario:
     name: str
     kind: str  # "base", "read" or "write"
-    share: float | None = None  # target: at least this share of the baseline's throughput
     method: str
     items: list = field(default_factory=list)  # [{"path", "token"?, "body"?}]
     once: bool = False  # each item may be sent once only (accept): stop when they run out
+    share: float | None = None  # target: at least this share of the baseline's throughput
 
 
 @dataclass
