@@ -26,6 +26,7 @@ MAX_ENTRIES = 256
 
 _lock = threading.Lock()
 _entries: OrderedDict = OrderedDict()
+_flights: dict = {}
 
 
 def version(community_id: int) -> tuple:
@@ -39,6 +40,7 @@ def version(community_id: int) -> tuple:
 def clear() -> None:
     with _lock:
         _entries.clear()
+        _flights.clear()
 
 
 def cached(community_id: int, args: dict, now: datetime, compute: Callable[[], dict]) -> dict:
@@ -47,16 +49,32 @@ def cached(community_id: int, args: dict, now: datetime, compute: Callable[[], d
         return compute()
     key = (community_id, tuple(sorted((k, v) for k, v in args.items() if v is not None)))
     current = version(community_id)
+    board = _fresh(key, current, now, lifetime)
+    if board is not None:
+        return board
+    # Single flight: when a page goes viral, the threads that miss together wait for one
+    # computation instead of each burning a core on the same figures.
+    with _lock:
+        flight = _flights.setdefault(key, threading.Lock())
+    with flight:
+        board = _fresh(key, current, now, lifetime)
+        if board is None:
+            board = compute()
+            with _lock:
+                _entries[key] = (now, current, board)
+                _entries.move_to_end(key)
+                while len(_entries) > MAX_ENTRIES:
+                    _entries.popitem(last=False)
+    with _lock:
+        if len(_flights) > MAX_ENTRIES:
+            _flights.clear()  # the locks are cheap to remake; holders keep their own reference
+    return board
+
+
+def _fresh(key, current: tuple, now: datetime, lifetime: int):
     with _lock:
         found = _entries.get(key)
-    if found is not None:
-        at, seen, board = found
-        if seen == current and 0 <= (now - at).total_seconds() < lifetime:
-            return board
-    board = compute()
-    with _lock:
-        _entries[key] = (now, current, board)
-        _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return board
+    if found is None:
+        return None
+    at, seen, board = found
+    return board if seen == current and 0 <= (now - at).total_seconds() < lifetime else None

@@ -63,3 +63,33 @@ def test_the_cache_expires_after_its_lifetime(world, clock, count_queries, cache
 
 def test_off_by_default_outside_production(app):
     assert app.config["SUNLIGHT_BOARD_CACHE_SECONDS"] == 0
+
+
+def test_readers_that_miss_together_compute_once(app, cache_on):
+    import threading
+    from datetime import UTC, datetime
+
+    calls, gate, started = [], threading.Event(), threading.Event()
+    now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+    def compute():
+        calls.append(1)
+        started.set()
+        gate.wait(5)  # the others arrive meanwhile and must wait for this computation
+        return {"board": len(calls)}
+
+    results = []
+
+    def reader():
+        with app.app_context():
+            results.append(boardcache.cached(1, {"limit": 20}, now, compute))
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    with app.app_context():
+        for t in threads:
+            t.start()
+        started.wait(5)
+        gate.set()
+        for t in threads:
+            t.join(5)
+    assert calls == [1] and results == [{"board": 1}] * 4
