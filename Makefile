@@ -39,6 +39,11 @@ test: setup
 	@bash tests/ensure-chromium.sh
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## Benchmark the production server (gunicorn + PostgreSQL + wrk) on synthetic data; not part
+## of `make test`. BENCH_SCALE=tiny|county|city (default county), BENCH_POSTGRES_URL (server).
+bench: setup
+	@$(BIN)/python bench/run.py
+
 lint: setup
 	@$(BIN)/ruff check .
 

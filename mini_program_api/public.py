@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import Response, current_app
+
 from mini_program_api.schemas import sunlight as schemas
 from server import clock
 from server.errors import NotFound
@@ -28,8 +30,15 @@ def communities():
 @blp.errors(404, 422)
 def sunlight(args, community_id: int):
     """Scoreboard, rankings (masked names), trends and one page of the public list."""
-    return service.community_board(community_id=bounded_id(community_id), now=clock.now(),
-                                   args=args)
+    body = service.community_board(community_id=bounded_id(community_id), now=clock.now(),
+                                   args=args, face="json", render=_envelope)
+    return Response(body, mimetype="application/json")
+
+
+def _envelope(board: dict) -> str:
+    """Serialised once per cached board, not once per reader (the same envelope and schema)."""
+    data = schemas.SunlightOut().dump(board)
+    return current_app.json.dumps({"code": 0, "msg": "ok", "data": data})
 
 
 @blp.get("/requests/<no>")

@@ -46,4 +46,5 @@ def _engine_options(cfg) -> dict:
     if uri.startswith("sqlite"):
         # Writers wait for each other instead of failing with "database is locked".
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    return {"pool_pre_ping": True, "pool_size": cfg["DB_POOL_SIZE"],
+            "max_overflow": cfg["DB_MAX_OVERFLOW"]}

@@ -75,6 +75,12 @@ def from_environment() -> dict:
         "MAX_OPEN_REQUESTS": _int("MAX_OPEN_REQUESTS", 10),
         "HTML_FRAME_ANCESTORS": _env("HTML_FRAME_ANCESTORS", "'self' https://servicewechat.com"),
         "CORS_ORIGINS": _origins(_env("CORS_ORIGINS", "")),
+        # Server-side cache of the community boards (server/sunlight/boardcache.py); 0: off.
+        "SUNLIGHT_BOARD_CACHE_SECONDS": _int("SUNLIGHT_BOARD_CACHE_SECONDS",
+                                             10 if production else 0),
+        # SQLAlchemy pool per worker process: one connection per thread, a few spare.
+        "DB_POOL_SIZE": _int("DB_POOL_SIZE", 5),
+        "DB_MAX_OVERFLOW": _int("DB_MAX_OVERFLOW", 5),
     }
 
 

@@ -23,6 +23,11 @@ class Request(db.Model):
         Index("ix_requests_accept_deadline", "status", "accept_deadline"),
         Index("ix_requests_status_yellow_at", "status", "yellow_at"),
         Index("ix_requests_status_resolve_deadline", "status", "resolve_deadline"),
+        # From the benchmark's query plans (docs/bench.md): a community's list newest first,
+        # the board cache's version, all communities' window.
+        Index("ix_requests_community_id", "community_id", "id"),
+        Index("ix_requests_community_updated", "community_id", "updated_at"),
+        Index("ix_requests_submitted", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -73,8 +73,8 @@ def by_no(no: str) -> Request | None:
     )
     if request is None:
         return None
-    community = db.session.get(Community, request.community_id)
-    return request if community is not None and community.is_active else None
+    # Not ``session.get``: that would load the community's grids and their sections too.
+    return request if active_community(request.community_id) is not None else None
 
 
 def grids_of(community_id: int) -> dict[int, Grid]:

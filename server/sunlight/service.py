@@ -6,7 +6,9 @@ Faces (HTML pages, JSON twins, the stats API, the job) call these and only forma
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -19,7 +21,7 @@ from server.extensions import db
 from server.grid import queries as grid_queries
 from server.grid.models import Community, Grid, Team
 from server.notifications.service import notify
-from server.sunlight import figures, queries
+from server.sunlight import boardcache, figures, queries
 from server.sunlight.figures import Figures
 from server.sunlight.models import WeeklyReport
 from server.sunlight.public import display_name, local, public_request, public_timeline
@@ -78,11 +80,25 @@ def communities_board(*, now: datetime) -> dict:
     }
 
 
-def community_board(*, community_id: int, now: datetime, args: dict) -> dict:
-    """The scoreboard and one page of the list of a community: a fixed number of queries."""
+def community_board(*, community_id: int, now: datetime, args: dict,
+                    render: Callable[[dict], Any] | None = None, face: str = "board"):
+    """The scoreboard and one page of the list of a community: a fixed number of queries.
+
+    ``render`` turns the board into what a face sends (a page, a JSON body); the rendering is
+    kept a few seconds while nothing changes (``server.sunlight.boardcache``), one per ``face``.
+    """
     community = queries.active_community(community_id)
     if community is None:
         raise NotFound("社区不存在")
+
+    def compute():
+        board = _community_board(community, now=now, args=args)
+        return render(board) if render is not None else board
+
+    return boardcache.cached(community.id, {**args, "_face": face}, now, compute)
+
+
+def _community_board(community: Community, *, now: datetime, args: dict) -> dict:
     start, end = public_window(now)
     trend_start = week_start(now) - timedelta(weeks=TREND_WEEKS - 1)
     rows = list(figures.rows(start=min(start, trend_start), community_id=community.id))
@@ -162,7 +178,7 @@ def public_request_detail(*, no: str, now: datetime) -> dict:
     users = queries.users_by_id([request.handler_id] + [e.actor_id for e in request.events])
     grids = queries.grids_of(request.community_id)
     teams = queries.teams_of(request.community_id)
-    community = db.session.get(Community, request.community_id)
+    community = queries.active_community(request.community_id)  # without its grids' sections
     return {
         **public_request(request, now=now, grids=grids, teams=teams, users=users),
         "community": {"id": community.id, "name": community.name},

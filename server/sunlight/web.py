@@ -36,11 +36,14 @@ def community(community_id: int):
     """The scoreboard, the rankings, the trends and one page of the list of requests."""
     given = {k: v for k, v in request.args.items() if v != ""}
     args = PublicListArgs().load(given)
-    board = service.community_board(community_id=bounded_id(community_id), now=clock.now(),
-                                    args=args)
-    return render_template("sunlight/community.html", board=board, args=args,
-                           status_labels=STATUS_LABELS, light_labels=LIGHT_LABELS,
-                           pictures=_pictures(board), next_url=_next_url(board, args))
+
+    def page(board: dict) -> str:
+        return render_template("sunlight/community.html", board=board, args=args,
+                               status_labels=STATUS_LABELS, light_labels=LIGHT_LABELS,
+                               pictures=_pictures(board), next_url=_next_url(board, args))
+
+    return service.community_board(community_id=bounded_id(community_id), now=clock.now(),
+                                   args=args, face="html", render=page)
 
 
 @blp.get("/requests/<no>")

@@ -154,6 +154,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/api/v1/auth/refresh", "POST"): ("refresh", None, row(200)),
     ("/api/v1/auth/logout", "POST"): ("fresh", None, row(200)),
     ("/api/v1/me", "GET"): (None, None, row(200)),
+    ("/api/v1/ping", "GET"): (None, None, public(200)),
     # self-service: each logged-in cell deletes an account of its own (the role's account is
     # needed by the cells after it), anonymous is 401
     ("/api/v1/me", "DELETE"): ("own", None, row(200)),

@@ -1,0 +1,57 @@
+"""No N+1: the statements an endpoint sends do not grow with the size of its page."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.extensions import db
+
+
+def _busy_world(world, clock, n: int = 12) -> list[int]:
+    """``n`` requests of demo-resident in every state a list shows, with timelines to load."""
+    member, committee = world.as_("demo-member-a"), world.as_("demo-committee")
+    ids = []
+    for i in range(n):
+        rid = world.submit(public=True)["id"]
+        ids.append(rid)
+        if i % 3 == 0:
+            continue  # left dispatched: the member's inbox
+        assert member.post(f"/api/v1/requests/{rid}/accept").status == 200
+        member.post(f"/api/v1/requests/{rid}/progress", {"note": "在处理"})
+        if i % 3 == 2:
+            assert member.post(f"/api/v1/requests/{rid}/resolve", {"note": "好了"}).status == 200
+    committee.post(f"/api/v1/requests/{ids[2]}/approve")
+    world.as_("demo-resident").post(f"/api/v1/requests/{ids[2]}/rate",
+                                    {"resolved": True, "satisfaction": "satisfied"})
+    return ids
+
+
+def _counts(world, count_queries, who: str, path: str) -> dict:
+    api = world.as_(who)
+    counts = {}
+    for limit in (1, 4, 12):
+        db.session.expunge_all()  # as cold as a fresh request in production
+        count_queries.count = 0
+        sep = "&" if "?" in path else "?"
+        response = api.get(f"{path}{sep}limit={limit}")
+        assert response.status == 200, response.body
+        assert len(response.data["items"]) == min(limit, len(response.data["items"]))
+        counts[limit] = (count_queries.count, len(response.data["items"]))
+    return counts
+
+
+@pytest.mark.parametrize("who, path, at_least", [
+    ("demo-member-a", "/api/v1/tasks?scope=available", 4),
+    ("demo-member-a", "/api/v1/tasks?scope=mine", 7),
+    ("demo-resident", "/api/v1/requests/mine", 12),
+    ("demo-committee", "/api/v1/review", 11),
+])
+def test_list_queries_do_not_grow_with_page_size(world, clock, count_queries, who, path, at_least,
+                                                monkeypatch):
+    monkeypatch.setitem(world.app.config, "MAX_OPEN_REQUESTS", 0)  # one resident, many requests
+    _busy_world(world, clock)
+    clock.advance(days=30)  # everything open is overdue: the committee's desk holds it all
+    counts = _counts(world, count_queries, who, path)
+    assert counts[12][1] >= at_least, counts  # the big page really is bigger
+    assert counts[1][0] == counts[4][0] == counts[12][0], counts
+    assert counts[12][0] <= 8, counts
