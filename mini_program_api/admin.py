@@ -22,6 +22,7 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",
                 description="管理后台 Administration (admin; committee for its own teams)")
 
 CommunityPage = page_schema(schemas.CommunityAdminOut)
+DepartmentPage = page_schema(schemas.DepartmentAdminOut)
 CategoryPage = page_schema(schemas.CategoryAdminOut)
 AuditPage = page_schema(schemas.AuditOut)
 MemberPage = page_schema(schemas.TeamMemberOut)
@@ -255,6 +256,36 @@ def create_category(body):
 def update_category(body, category_id: int):
     """Change deadlines, dispatch order or retire a category; open requests keep theirs."""
     return service.update_category(**_ctx(), category_id=bounded_id(category_id), changes=body)
+
+
+@blp.get("/departments")
+@login_required(blp)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, DepartmentPage)
+@blp.errors(403, 422)
+def list_departments(page):
+    """Every functional department (职能部门), retired ones included (admin)."""
+    return queries.departments(actor=current_user, page=page)
+
+
+@blp.post("/departments")
+@login_required(blp)
+@blp.arguments(schemas.DepartmentIn)
+@blp.response(201, schemas.DepartmentAdminOut)
+@blp.errors(403, 409, 422)
+def create_department(body):
+    """A department the committee can blow the whistle to, with its response time."""
+    return service.create_department(**_ctx(), **body)
+
+
+@blp.patch("/departments/<int:department_id>")
+@login_required(blp)
+@blp.arguments(schemas.DepartmentPatch)
+@blp.response(200, schemas.DepartmentAdminOut)
+@blp.errors(403, 404, 409, 422)
+def update_department(body, department_id: int):
+    """Rename, change the response time, retire or restore a department."""
+    return service.update_department(**_ctx(), department_id=bounded_id(department_id), changes=body)
 
 
 # --- import -------------------------------------------------------------------------------------

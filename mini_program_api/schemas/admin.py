@@ -244,6 +244,28 @@ class CategoryAdminOut(ma.Schema):
     is_active = ma.fields.Boolean()
 
 
+class DepartmentIn(StrictSchema):
+    code = ma.fields.String(required=True, validate=ma.validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,31}$", error="lower-case letters, digits and _, at most 32"))
+    name = Text(64, min_length=1, required=True)
+    response_hours = ma.fields.Integer(required=True, strict=True,
+                                       validate=ma.validate.Range(min=1, max=90 * 24))
+
+
+class DepartmentPatch(StrictSchema):
+    name = Text(64, min_length=1)
+    response_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=90 * 24))
+    is_active = ma.fields.Boolean()
+
+
+class DepartmentAdminOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    response_hours = ma.fields.Integer(metadata={"description": "hours to report back and respond"})
+    is_active = ma.fields.Boolean()
+
+
 # --- import -------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from server.accounts.models import User
 from server.admin import service
 from server.admin.models import AuditEntry
 from server.catalogue.models import Category
+from server.duty.models import Department
 from server.grid.models import Community
 from server.http import keyset_page
 
@@ -30,6 +31,11 @@ def community_tree(*, actor: User, community_id: int) -> dict:
 def categories(*, actor: User, page: dict) -> dict:
     service.require_admin(actor)
     return keyset_page(select(Category), Category.id, page, descending=False)
+
+
+def departments(*, actor: User, page: dict) -> dict:
+    service.require_admin(actor)
+    return keyset_page(select(Department), Department.id, page, descending=False)
 
 
 def audit(*, actor: User, community_id: int | None, page: dict) -> dict:

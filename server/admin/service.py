@@ -17,6 +17,7 @@ from server.accounts.enums import Role
 from server.accounts.models import RoleGrant, User
 from server.admin.models import AuditEntry, CommitteeSeat, Person
 from server.catalogue.models import Category
+from server.duty.models import Department
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.enums import Post
@@ -286,6 +287,30 @@ def update_category(*, actor: User, category_id: int, changes: dict,
         changes["dispatch_order"] = check_dispatch_order(changes["dispatch_order"])
     return _update(category, changes, actor=actor, subject="category", community_id=None,
                    now=now, conflict_msg="类别编码已存在")
+
+
+def create_department(*, actor: User, code: str, name: str, response_hours: int,
+                      now: datetime) -> Department:
+    """A functional department (职能部门) the committee can blow the whistle to."""
+    require_admin(actor)
+    if db.session.scalar(select(Department.id).where(Department.code == code)) is not None:
+        raise Conflict("部门编码已存在", code=40910, errors={"code": ["already exists"]})
+    department = Department(code=code, name=name, response_hours=response_hours)
+    db.session.add(department)
+    db.session.flush()
+    audit(actor=actor, action="department.create", subject="department",
+          subject_id=department.id, data={"code": code, "response_hours": response_hours}, now=now)
+    commit_or_conflict("部门编码已存在")
+    return department
+
+
+def update_department(*, actor: User, department_id: int, changes: dict,
+                      now: datetime) -> Department:
+    """Rename, change the response time or retire; open whistles keep their deadline."""
+    require_admin(actor)
+    department = _get(Department, department_id, "部门不存在")
+    return _update(department, changes, actor=actor, subject="department", community_id=None,
+                   now=now, conflict_msg="部门编码已存在")
 
 
 # --- roles --------------------------------------------------------------------------------------

@@ -166,3 +166,31 @@ def test_renaming_onto_a_taken_name_is_a_conflict_not_an_error(world, admin):
     assert admin.call("PATCH", f"/api/v1/admin/grids/{second.id}",
                       json={"name": None}).status == 422
     assert db.session.scalar(select(AuditEntry)) is None
+
+
+def test_admin_manages_departments_and_a_retired_one_takes_no_whistle(world, admin):
+    created = admin.post("/api/v1/admin/departments",
+                         {"code": "flood_control", "name": "县水务局", "response_hours": 24})
+    assert created.status == 201, created.body
+    assert admin.post("/api/v1/admin/departments",
+                      {"code": "flood_control", "name": "重复", "response_hours": 24}).status == 409
+    assert admin.post("/api/v1/admin/departments",
+                      {"code": "Water!", "name": "x", "response_hours": 0}).status == 422
+    assert world.as_("demo-committee").post("/api/v1/admin/departments", {
+        "code": "x1", "name": "x", "response_hours": 1}).status == 403
+    did = created.data["id"]
+    member, committee = world.as_("demo-member-a"), world.as_("demo-committee")
+    first = world.submit()["id"]
+    member.post(f"/api/v1/requests/{first}/accept")
+    whistled = committee.post(f"/api/v1/requests/{first}/escalate", {"department": "flood_control", "note": "管道破裂"})
+    assert whistled.status == 200 and whistled.data["status"] == "referred"
+
+    retired = admin.call("PATCH", f"/api/v1/admin/departments/{did}", json={"is_active": False})
+    assert retired.status == 200 and retired.data["is_active"] is False
+    second = world.submit()["id"]
+    refused = committee.post(f"/api/v1/requests/{second}/escalate", {"department": "flood_control", "note": "x"})
+    assert refused.status == 422 and "department" in refused.body["errors"]
+    listed = admin.get("/api/v1/admin/departments").data["items"]
+    assert {"code": "flood_control", "is_active": False}.items() <= next(d for d in listed if d["id"] == did).items()
+    actions = [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert actions[-2:] == ["department.create", "department.retire"]

@@ -61,6 +61,12 @@ def a_request(w, status: str = "dispatched") -> dict:
     return data
 
 
+def department_id(w) -> int:
+    from server.duty.models import Department
+
+    return db.session.scalar(select(Department.id).order_by(Department.id))
+
+
 def a_user(w) -> int:
     openid = f"matrix-{next(_n)}"
     response = Api(w.client).post("/api/v1/auth/wechat-login", {"code": f"dev-{openid}"})
@@ -278,6 +284,12 @@ MATRIX: dict[tuple[str, str], tuple] = {
         "resolve_hours": 24, "dispatch_order": ["A", "B", "committee"]}, row(403, admin=201)),
     ("/api/v1/admin/categories/<int:category_id>", "PATCH"): (
         lambda w: {"category_id": category_id(w)}, {"sort": 1}, row(403, admin=200)),
+    ("/api/v1/admin/departments", "GET"): (None, None, row(403, admin=200)),
+    ("/api/v1/admin/departments", "POST"): (None, lambda w: {
+        "code": f"dept{next(_n)}", "name": f"测试部门{next(_n)}", "response_hours": 48},
+        row(403, admin=201)),
+    ("/api/v1/admin/departments/<int:department_id>", "PATCH"): (
+        lambda w: {"department_id": department_id(w)}, {"response_hours": 36}, row(403, admin=200)),
     ("/api/v1/admin/communities", "GET"): (None, None, row(403, admin=200)),
     ("/api/v1/admin/communities", "POST"): (None, lambda w: {
         "code": f"M{next(_n)}", "name": f"测试社区{next(_n)}"}, row(403, admin=201)),
