@@ -87,4 +87,5 @@ CODES = {
     50301: "微信服务繁忙 (WeChat busy or rate limited)",
     50303: "微信接口今日调用次数已用完 (WeChat daily quota exhausted, 45009)",
     50304: "数据库暂时不可用 (database connection lost mid-request; retry with the same Idempotency-Key)",
+    50305: "服务繁忙，请稍后重试 (every database connection of the worker is busy; Retry-After given)",
 }

@@ -17,6 +17,7 @@ from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
@@ -170,6 +171,10 @@ def register_error_handlers(app) -> None:
             db.session.remove()
         if isinstance(error, HTTPException):
             return app.extensions["api"].handle_http_exception(error)
+        if isinstance(error, PoolTimeout):
+            # Every pooled connection is busy: an overload, not a fault; the client retries.
+            log.error("database pool exhausted")
+            return error_response(503, 50305, "服务繁忙，请稍后重试", headers={"Retry-After": "2"})
         if isinstance(error, OperationalError | InterfaceError) or getattr(
                 error, "connection_invalidated", False):
             # The database went away (restart, failover): nothing was acknowledged, retry.

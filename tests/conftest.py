@@ -102,6 +102,9 @@ def app(request, tmp_path_factory, fake_wechat):
         "WECHAT_APPID": "wx-test-appid",
         "WECHAT_FAKE": False,
         "UPLOAD_FOLDER": str(folder / "uploads"),
+        # The loopback test servers answer any number of threads at once (gunicorn: 4).
+        "DB_POOL_SIZE": 10,
+        "DB_MAX_OVERFLOW": 20,
         "ABUSE_LIMITS": False,  # tests/security switches them on where it proves them
     })
     with application.app_context():
