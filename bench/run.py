@@ -460,6 +460,9 @@ def table(results: list[Result], paced: dict, base: Result) -> list[str]:
     return lines
 
 
+LOAD_AT_START = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def write_report(path: Path, *, scale: str, info: dict, timings: dict, results: list[Result],
                  paced: dict, rss: list[float], sweep: dict, options) -> str:
     base = next(r for r in results if r.kind == "base")
@@ -468,7 +471,8 @@ def write_report(path: Path, *, scale: str, info: dict, timings: dict, results: 
         "",
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- commit: {commit()}",
-        f"- machine: {machine()} — shared with other work while it ran, so figures are noisy",
+        f"- machine: {machine()}; load average when the run began: {LOAD_AT_START}"
+        " (wrk, gunicorn and PostgreSQL share these cores)",
         f"- scale: `{scale}` ({info['requests']:,} requests); busiest community "
         f"#{info['community_id']}",
         (f"- load: {timings['load']:.0f} s to load the synthetic data, "
