@@ -47,7 +47,9 @@ class PostgresLock:
 
 class SqliteFileLock:
     def __init__(self, database: str):
-        self.lock = FileLock(str(Path(database).with_suffix(".scheduler.lock")))
+        # Not thread-local: the lock is taken in the main thread and watched from the
+        # scheduler's worker threads, which must see it held.
+        self.lock = FileLock(str(Path(database).with_suffix(".scheduler.lock")), thread_local=False)
 
     def try_acquire(self) -> bool:
         try:
