@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server import create_app
@@ -169,3 +169,22 @@ def world(ctx, clock):
     from tests.factories import World
 
     return World.load(ctx, clock)
+
+
+class QueryCounter:
+    """Counts the SQL statements the app sends while it is active."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries(ctx):
+    counter = QueryCounter()
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine, "before_cursor_execute", counter)

@@ -76,6 +76,16 @@ class World:
         return cls(app, clock, app.test_client(), users, communities[0], communities[1],
                    section, team_a, team_b)
 
+    def with_other_committee(self) -> World:
+        """Adds ``js-committee``: the committee of the other community (for "another X" cells)."""
+        from seed.loader import load_accounts
+
+        places = {self.other_community.code: self.other_community}
+        load_accounts([{"openid": "js-committee", "roles": ["resident", "committee"],
+                        "committee_of": [self.other_community.code]}], places, self.clock.now())
+        db.session.commit()
+        return self
+
     def user(self, openid: str) -> User:
         return self.users[openid]
 

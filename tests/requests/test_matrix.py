@@ -107,14 +107,7 @@ PATHS = {  # how each status is reached, by whom
 
 @pytest.fixture
 def matrix_world(world):
-    from seed.loader import load_accounts, load_structure
-
-    places = load_structure({"communities": []}, world.clock.now())
-    places[world.other_community.code] = world.other_community
-    load_accounts([{"openid": "js-committee", "roles": ["resident", "committee"],
-                    "committee_of": [world.other_community.code]}], places, world.clock.now())
-    db.session.commit()
-    return world
+    return world.with_other_committee()
 
 
 def bring_to(world, status: str) -> int:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from server.extensions import db
-
 ROLES = {
     "anon": None,
     "resident": "demo-resident",
@@ -20,14 +18,7 @@ ROLES = {
 
 @pytest.fixture
 def sec_world(world):
-    from seed.loader import load_accounts, load_structure
-
-    places = load_structure({"communities": []}, world.clock.now())
-    places[world.other_community.code] = world.other_community
-    load_accounts([{"openid": "js-committee", "roles": ["resident", "committee"],
-                    "committee_of": [world.other_community.code]}], places, world.clock.now())
-    db.session.commit()
-    return world
+    return world.with_other_committee()
 
 
 @pytest.fixture
