@@ -5,7 +5,7 @@ UPDATE and DELETE on PostgreSQL and on SQLite. A later batch migration that recr
 ``request_events`` on SQLite must create these triggers again.
 
 Revision ID: 0010
-Revises: 0012
+Revises: 0009
 Create Date: 2026-11-23
 
 """
@@ -17,7 +17,7 @@ import server.types
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0012'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

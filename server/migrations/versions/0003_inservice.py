@@ -1,6 +1,6 @@
 """inservice
 
-Revision ID: 0007
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23
 
@@ -12,7 +12,7 @@ import server.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0007'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None

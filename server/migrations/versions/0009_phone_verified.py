@@ -1,6 +1,6 @@
 """phone verified
 
-Revision ID: 0012
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-23
 
@@ -12,7 +12,7 @@ import server.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

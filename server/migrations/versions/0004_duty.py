@@ -1,7 +1,7 @@
 """duty
 
-Revision ID: 0003
-Revises: 0007
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-23
 
 """
@@ -12,8 +12,8 @@ import server.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0003'
-down_revision = '0007'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
