@@ -167,7 +167,7 @@ class _Known:
         teams = list(db.session.scalars(select(Team)))
         self.a_teams = {t.grid_id: t for t in teams if t.grid_id is not None}
         self.b_teams = {t.section_id: t for t in teams if t.section_id is not None}
-        self.people = {p.phone: p for p in db.session.scalars(select(Person))}
+        self.people = {(p.community_id, p.phone): p for p in db.session.scalars(select(Person))}
 
 
 def _parse_row(line: int, cells: list[str],
@@ -237,7 +237,8 @@ def _check_against(rows: list[Row], known: _Known) -> list[RowError]:
             if first[0] != row.name:
                 errors.append(RowError(row.line, "phone", f"该手机号在第{first[1]}行登记为另一姓名",
                                        f"this phone has another name on line {first[1]}"))
-            person = known.people.get(row.phone)
+            community = known.communities.get(row.community_code)
+            person = known.people.get((community.id, row.phone)) if community else None
             if person is not None and person.name != row.name:
                 errors.append(RowError(row.line, "phone", "该手机号已登记为另一姓名",
                                        "this phone is already registered under another name"))
@@ -345,11 +346,11 @@ def _write(rows: list[Row], *, actor: User | None, now: datetime, track: Track) 
                     post=Post.B, community_id=community.id, section=section)
                 counts["teams"] += 1
         if row.phone:
-            person = known.people.get(row.phone)
+            person = known.people.get((community.id, row.phone))
             if person is None:
-                person, _ = people.ensure_person(name=row.name, phone=row.phone, now=now,
-                                                 actor=actor)
-                known.people[row.phone] = person
+                person, _ = people.ensure_person(community_id=community.id, name=row.name,
+                                                 phone=row.phone, now=now, actor=actor)
+                known.people[(community.id, row.phone)] = person
                 counts["people"] += 1
                 counts["linked"] += person.user_id is not None
             if row.post == COMMITTEE:

@@ -16,14 +16,22 @@ class Person(db.Model):
     wait here until the person is linked to a WeChat account (``user_id``), by phone or by an
     invitation code; linking turns them into team memberships and role grants.
     ``name`` and ``phone`` are personal data: never on a public page or in a log.
+
+    A person belongs to the community whose committee (or import row) put them on record, and
+    holds posts and seats of that community only: the same human serving two communities is
+    two people, each linked to the same account. So no committee can reach another community's
+    person, and linking grants nothing beyond the issuing community.
     """
 
     __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("community_id", "phone"),
+                      UniqueConstraint("community_id", "user_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

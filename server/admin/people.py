@@ -36,35 +36,39 @@ CODE_LENGTH = 8
 # --- people and posts ---------------------------------------------------------------------------
 
 
-def ensure_person(*, name: str, phone: str, now: datetime,
+def ensure_person(*, community_id: int, name: str, phone: str, now: datetime,
                   actor: User | None = None) -> tuple[Person, bool]:
-    """The person with this phone (created if new, and linked at once if a user bound it).
+    """The community's person with this phone (created if new, and linked at once if a user
+    bound it).
 
-    The same phone under another name is refused: a typo must not hand someone's posts to
-    another person.
+    Only ``community_id``'s people are ever looked at: a committee can never reach, nor learn
+    of, a person another community put on record. The same phone under another name within the
+    community is refused: a typo must not hand someone's posts to another person.
     """
     normalized = normalize_phone(phone)
     if normalized is None:
         raise Invalid("手机号格式不正确", errors={"phone": ["not a mainland mobile number"]})
-    person = db.session.scalar(select(Person).where(Person.phone == normalized))
+    person = db.session.scalar(select(Person).where(Person.community_id == community_id,
+                                                    Person.phone == normalized))
     if person is not None:
         if person.name != name:
-            raise Conflict("该手机号已登记为其他姓名", code=40916,
-                           errors={"phone": ["name differs"]})
+            raise Conflict("本社区已登记该手机号，但姓名不一致，请核对", code=40916,
+                           errors={"phone": ["this community has another name for this phone"]})
         return person, False
-    person = Person(name=name, phone=normalized, created_at=now)
+    person = Person(community_id=community_id, name=name, phone=normalized, created_at=now)
     db.session.add(person)
     db.session.flush()
     service.audit(actor=actor, action="person.create", subject="person", subject_id=person.id,
-                  person_id=person.id, now=now)
-    user = _user_with_phone(normalized)
+                  person_id=person.id, community_id=community_id, now=now)
+    user = _user_with_phone(normalized, community_id=community_id)
     if user is not None:
         link(person, user, now=now, actor=actor, via="phone")
     return person, True
 
 
-def _user_with_phone(phone: str) -> User | None:
-    """The one active, unlinked account whose phone WeChat verified; None if none or ambiguous.
+def _user_with_phone(phone: str, *, community_id: int) -> User | None:
+    """The one active account whose phone WeChat verified and that has no person in this
+    community yet; None if none or ambiguous.
 
     A typed (unverified) number never links: anyone could type someone else's number.
     """
@@ -73,13 +77,15 @@ def _user_with_phone(phone: str) -> User | None:
                            User.phone_verified.is_(True), User.is_active.is_(True)).limit(2)))
     if len(users) != 1:
         return None
-    taken = db.session.scalar(select(Person.id).where(Person.user_id == users[0].id))
+    taken = db.session.scalar(select(Person.id).where(Person.user_id == users[0].id,
+                                                      Person.community_id == community_id))
     return None if taken else users[0]
 
 
 def add_post(person: Person, team: Team, *, actor: User | None, now: datetime,
              via: str) -> bool:
     """Put a person on a team (idempotent); True when something changed."""
+    service.require_same_community(person, team.community_id)
     post = db.session.scalar(select(PersonPost).where(PersonPost.person_id == person.id,
                                                       PersonPost.team_id == team.id))
     changed = False
@@ -103,6 +109,8 @@ def add_post(person: Person, team: Team, *, actor: User | None, now: datetime,
 
 def add_seat(person: Person, community_id: int, *, actor: User | None, now: datetime,
              via: str) -> bool:
+    """Seat a person on their own community's committee (idempotent)."""
+    service.require_same_community(person, community_id)
     seat = db.session.scalar(select(CommitteeSeat).where(
         CommitteeSeat.person_id == person.id, CommitteeSeat.community_id == community_id))
     changed = False
@@ -159,15 +167,6 @@ def _team(team_id: int) -> Team:
     return team
 
 
-def communities_of(person: Person) -> set[int]:
-    """Communities where the person holds an active post or committee seat."""
-    team_ids = [p.team_id for p in person.posts if p.is_active]
-    found = {s.community_id for s in person.seats if s.is_active}
-    if team_ids:
-        found |= set(db.session.scalars(select(Team.community_id).where(Team.id.in_(team_ids))))
-    return found
-
-
 def _visible_person(actor: User, person_id: int) -> Person:
     """A person the actor may manage: any for an admin, their community's for a committee."""
     person = db.session.get(Person, person_id)
@@ -178,7 +177,7 @@ def _visible_person(actor: User, person_id: int) -> Person:
     mine = set(accounts.committee_communities(actor.id))
     if not mine:
         raise Forbidden("仅平台管理员或社区两委可执行此操作")
-    if not communities_of(person) & mine:
+    if person.community_id not in mine:
         raise NotFound("人员不存在")
     return person
 
@@ -203,11 +202,13 @@ def add_member(*, actor: User, team_id: int, now: datetime, user_id: int | None 
         user = db.session.get(User, user_id)
         if user is None or not user.is_active:
             raise NotFound("用户不存在")
-        person = db.session.scalar(select(Person).where(Person.user_id == user.id))
+        person = db.session.scalar(select(Person).where(
+            Person.user_id == user.id, Person.community_id == team.community_id))
     elif person_id is not None:
         person = _visible_person(actor, person_id)
     else:
-        person, _ = ensure_person(name=name, phone=phone, now=now, actor=actor)
+        person, _ = ensure_person(community_id=team.community_id, name=name, phone=phone,
+                                  now=now, actor=actor)
     changed = False
     if person is not None:
         changed |= add_post(person, team, actor=actor, now=now, via="manage")
@@ -235,10 +236,13 @@ def remove_member(*, actor: User, team_id: int, now: datetime, user_id: int | No
                       errors={"_schema": ["give exactly one of user_id, person_id"]})
     if user_id is not None:
         user = db.session.get(User, user_id)
-        person = (db.session.scalar(select(Person).where(Person.user_id == user_id))
-                  if user else None)
+        person = (db.session.scalar(select(Person).where(
+            Person.user_id == user_id, Person.community_id == team.community_id))
+            if user else None)
     else:
         person = db.session.get(Person, person_id)
+        if person is not None and person.community_id != team.community_id:
+            person = None
         user = db.session.get(User, person.user_id) if person and person.user_id else None
     changed = False
     if person is not None:
@@ -287,7 +291,8 @@ def community_people(*, actor: User, community_id: int, linked: bool | None,
                 .where(Team.community_id == community_id, PersonPost.is_active.is_(True)))
     on_committee = select(CommitteeSeat.person_id).where(
         CommitteeSeat.community_id == community_id, CommitteeSeat.is_active.is_(True))
-    query = select(Person).where(or_(Person.id.in_(in_teams), Person.id.in_(on_committee)))
+    query = select(Person).where(Person.community_id == community_id,
+                                 or_(Person.id.in_(in_teams), Person.id.in_(on_committee)))
     if linked is not None:
         query = query.where(Person.user_id.is_not(None) if linked else Person.user_id.is_(None))
     result = keyset_page(query, Person.id, page, descending=False)
@@ -309,7 +314,10 @@ def community_people(*, actor: User, community_id: int, linked: bool | None,
 
 
 def link(person: Person, user: User, *, now: datetime, actor: User | None, via: str) -> None:
-    """Bind the person to the account and hand over their posts and seats (no commit)."""
+    """Bind the person to the account and hand over their posts and seats (no commit).
+
+    Only the person's own community's posts and seats are handed over, whatever rows exist.
+    """
     taken = db.session.execute(
         update(Person).where(Person.id == person.id, Person.user_id.is_(None))
         .values(user_id=user.id, linked_at=now).execution_options(synchronize_session=False))
@@ -322,47 +330,52 @@ def link(person: Person, user: User, *, now: datetime, actor: User | None, via: 
     service.audit(actor=actor, action="person.link", subject="person", subject_id=person.id,
                   person_id=person.id, user_id=user.id, data={"via": via}, now=now)
     for post in person.posts:
-        if post.is_active:
-            _join(user, db.session.get(Team, post.team_id), actor=actor, now=now, via=via)
+        team = db.session.get(Team, post.team_id)
+        if post.is_active and team.community_id == person.community_id:
+            _join(user, team, actor=actor, now=now, via=via)
     for seat in person.seats:
-        if seat.is_active:
+        if seat.is_active and seat.community_id == person.community_id:
             service.grant(user, Role.COMMITTEE, community_id=seat.community_id, actor=actor,
                           now=now, via=via)
 
 
 def link_by_phone(*, user: User, phone: str | None, now: datetime,
-                  commit: bool = True) -> Person | None:
-    """Link ``user`` to the imported person with this phone, if there is exactly that one.
+                  commit: bool = True) -> list[Person]:
+    """Link ``user`` to the people with this phone, one per community that put them on record.
 
     The caller vouches that WeChat verified the number (getPhoneNumber): never call it with a
-    typed one, which anyone could type.
+    typed one, which anyone could type. Each community's person brings that community's posts
+    and seats only.
 
     Safe to call for any phone and any number of times: an unknown or malformed phone, a
-    person already linked to someone else, or a user already linked to another person all
-    do nothing and return None. Calling it again for the same pair returns the person.
+    person already linked to someone else, or a community where the user is already another
+    person all link nothing there. Returns the people now linked to the user by this phone.
     """
     normalized = normalize_phone(phone)
     if normalized is None or not user.is_active:
-        return None
-    person = db.session.scalar(select(Person).where(Person.phone == normalized))
-    if person is None:
-        return None
-    if person.user_id == user.id:
-        return person
-    if person.user_id is not None:
-        return None
-    if db.session.scalar(select(Person.id).where(Person.user_id == user.id)) is not None:
-        return None
-    if not commit:  # inside the caller's transaction: a lost race surfaces as its 409
-        link(person, user, now=now, actor=user, via="phone")
-        return person
-    try:
-        link(person, user, now=now, actor=user, via="phone")
-        db.session.commit()
-    except (IntegrityError, Conflict):  # someone linked the same person or user at once
-        db.session.rollback()
-        return None
-    return person
+        return []
+    found = list(db.session.scalars(select(Person).where(Person.phone == normalized)
+                                    .order_by(Person.id)))
+    mine = set(db.session.scalars(select(Person.community_id).where(Person.user_id == user.id)))
+    linked = []
+    for person in found:
+        if person.user_id == user.id:
+            linked.append(person)
+            continue
+        if person.user_id is not None or person.community_id in mine:
+            continue
+        if not commit:  # inside the caller's transaction: a lost race surfaces as its 409
+            link(person, user, now=now, actor=user, via="phone")
+        else:
+            try:
+                link(person, user, now=now, actor=user, via="phone")
+                db.session.commit()
+            except (IntegrityError, Conflict):  # someone linked the same person or user at once
+                db.session.rollback()
+                continue
+        mine.add(person.community_id)
+        linked.append(person)
+    return linked
 
 
 # --- invitations --------------------------------------------------------------------------------
@@ -381,14 +394,13 @@ def issue_invitation(*, actor: User, person_id: int, now: datetime) -> Invitatio
     person = _visible_person(actor, person_id)
     if person.user_id is not None:
         raise Conflict("该人员已绑定账号，无需邀请码", code=40914)
-    mine = set(accounts.committee_communities(actor.id)) & communities_of(person)
     for old in db.session.scalars(select(Invitation).where(
             Invitation.person_id == person.id, Invitation.redeemed_at.is_(None),
             Invitation.revoked_at.is_(None))):
         old.revoked_at = now
     days = int(current_app.config.get("INVITATION_DAYS", 14))
     invitation = Invitation(code=_new_code(), person_id=person.id,
-                            community_id=min(mine) if mine else None, issued_by_id=actor.id,
+                            community_id=person.community_id, issued_by_id=actor.id,
                             created_at=now, expires_at=now + timedelta(days=days))
     db.session.add(invitation)
     db.session.flush()
@@ -413,9 +425,10 @@ def redeem_invitation(*, user: User, code: str, now: datetime) -> Person:
         raise Conflict("邀请码已被使用", code=40913)
     if person.user_id is not None and person.user_id != user.id:
         raise Conflict("该人员已绑定其他账号", code=40914)
-    other = db.session.scalar(select(Person.id).where(Person.user_id == user.id))
+    other = db.session.scalar(select(Person.id).where(Person.user_id == user.id,
+                                                      Person.community_id == person.community_id))
     if other is not None and other != person.id:
-        raise Conflict("您的账号已绑定其他人员", code=40915)
+        raise Conflict("您的账号已绑定本社区其他人员", code=40915)
     won = db.session.execute(
         update(Invitation).where(Invitation.id == invitation.id, Invitation.redeemed_at.is_(None))
         .values(redeemed_at=now, redeemed_by_id=user.id)

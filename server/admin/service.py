@@ -398,11 +398,12 @@ def revoke_role(*, actor: User, role: Role, user_id: int | None = None,
     """Take back committee or admin; the last admin cannot be removed (409)."""
     require_admin(actor)
     user, person = _target(user_id, person_id)
-    if person is None and user is not None:
-        person = db.session.scalar(select(Person).where(Person.user_id == user.id))
     changed = False
     if role == Role.COMMITTEE:
         community_id = _required_community(community_id)
+        if person is None and user is not None:
+            person = db.session.scalar(select(Person).where(Person.user_id == user.id,
+                                                            Person.community_id == community_id))
         if person is not None:
             changed |= _seat(person, community_id, active=False, actor=actor, now=now)
         if user is not None:
@@ -432,8 +433,16 @@ def _required_community(community_id: int | None) -> int:
     return community_id
 
 
+def require_same_community(person: Person, community_id: int) -> None:
+    """A person holds posts and seats of their own community only, never another's."""
+    if person.community_id != community_id:
+        raise Conflict("该人员属于其他社区，请在本社区登记", code=40917,
+                       errors={"person_id": ["belongs to another community"]})
+
+
 def _seat(person: Person, community_id: int, *, active: bool, actor: User | None,
           now: datetime) -> bool:
+    require_same_community(person, community_id)
     seat = db.session.scalar(select(CommitteeSeat).where(
         CommitteeSeat.person_id == person.id, CommitteeSeat.community_id == community_id))
     if seat is None and not active:

@@ -94,23 +94,23 @@ def test_link_by_phone_links_once_and_is_safe_for_any_phone(world, admin, clock)
     world.as_("sun-hongmei")
     user = world.user("sun-hongmei")
     now = clock.now()
-    assert people.link_by_phone(user=user, phone=None, now=now) is None
-    assert people.link_by_phone(user=user, phone="not a phone", now=now) is None
-    assert people.link_by_phone(user=user, phone="13900000000", now=now) is None
+    assert people.link_by_phone(user=user, phone=None, now=now) == []
+    assert people.link_by_phone(user=user, phone="not a phone", now=now) == []
+    assert people.link_by_phone(user=user, phone="13900000000", now=now) == []
     assert not accounts.has_role(user.id, Role.MEMBER)
 
     linked = people.link_by_phone(user=user, phone="+86 138-0000-4001", now=now)
-    assert linked is not None and linked.id == person.id
+    assert [p.id for p in linked] == [person.id]
     assert world.team_b.id in {t.id for t in grid.teams_of(user.id)}
     assert accounts.has_role(user.id, Role.MEMBER)
     grants = len(db.session.get(User, user.id).grants)
-    assert people.link_by_phone(user=user, phone="13800004001", now=now).id == person.id
+    assert [p.id for p in people.link_by_phone(user=user, phone="13800004001", now=now)] == [person.id]
     assert len(db.session.get(User, user.id).grants) == grants
 
     # Another account with the same phone cannot take the person over.
     world.as_("impostor")
     impostor = world.user("impostor")
-    assert people.link_by_phone(user=impostor, phone="13800004001", now=now) is None
+    assert people.link_by_phone(user=impostor, phone="13800004001", now=now) == []
     assert not accounts.has_role(impostor.id, Role.MEMBER)
     # The linked member's later posts reach their account at once.
     added = admin.post(f"/api/v1/admin/teams/{world.team_a.id}/members",
@@ -121,19 +121,24 @@ def test_link_by_phone_links_once_and_is_safe_for_any_phone(world, admin, clock)
 
 def test_an_admin_seat_for_a_person_becomes_committee_on_linking(world, admin, clock):
     person = _import_people(world, admin)["孙红梅"]
-    granted = admin.post("/api/v1/admin/roles/grant", {
+    # A person holds seats of their own community only: another's is refused.
+    elsewhere = admin.post("/api/v1/admin/roles/grant", {
         "role": "committee", "person_id": person.id, "community_id": world.other_community.id})
+    assert elsewhere.status == 409 and elsewhere.code == 40917
+    granted = admin.post("/api/v1/admin/roles/grant", {
+        "role": "committee", "person_id": person.id, "community_id": world.community.id})
     assert granted.status == 200
     assert admin.post("/api/v1/admin/roles/grant",
                       {"role": "admin", "person_id": person.id}).status == 422
     world.as_("sun-hongmei")
     user = world.user("sun-hongmei")
     people.link_by_phone(user=user, phone="13800004001", now=clock.now() + timedelta(days=1))
-    assert accounts.is_committee_of(user.id, world.other_community.id)
-    revoked = admin.post("/api/v1/admin/roles/revoke", {
-        "role": "committee", "person_id": person.id, "community_id": world.other_community.id})
-    assert revoked.status == 200
+    assert accounts.is_committee_of(user.id, world.community.id)
     assert not accounts.is_committee_of(user.id, world.other_community.id)
+    revoked = admin.post("/api/v1/admin/roles/revoke", {
+        "role": "committee", "person_id": person.id, "community_id": world.community.id})
+    assert revoked.status == 200
+    assert not accounts.is_committee_of(user.id, world.community.id)
 
 
 def test_binding_the_phone_through_wechat_links_the_imported_person(world, admin, clock):
