@@ -376,7 +376,7 @@ import json, time
 from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from server import create_app
-from server.duty.service import escalate_due
+from server.requests.escalation import escalate_due
 from server.extensions import db
 from server.requests.models import Request
 app = create_app()

@@ -11,8 +11,8 @@ from server.accounts import service
 from server.grid import queries as grid
 from server.http import Blueprint, login_required
 from server.inservice import queries as inservice
+from server.privacy import mask_phone as mask
 from server.wechat.client import WeChatClient
-from server.wechat.phone import mask
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与账号 Login and account")
 

@@ -13,7 +13,7 @@ from server.duty import service
 from server.duty.models import Leave
 from server.errors import Conflict, Forbidden
 from server.http import Blueprint, bounded_id, keyset_page, login_required, page_schema
-from server.requests import queries
+from server.requests import queries, whistle
 from server.requests import service as requests
 from server.requests.enums import Action, Status
 
@@ -109,7 +109,7 @@ def list_departments():
 @blp.errors(403, 404, 409, 422)
 def report_back(body, request_id: int):
     """Record that the whistled department reported for duty (报到) (committee)."""
-    return service.report_back(request_id=bounded_id(request_id), actor=current_user,
+    return whistle.report_back(request_id=bounded_id(request_id), actor=current_user,
                                note=(body or {}).get("note"), now=clock.now())
 
 

@@ -11,7 +11,7 @@ from server import clock
 from server.accounts.enums import Role
 from server.errors import Forbidden
 from server.http import Blueprint, PageArgs, bounded_id, login_required
-from server.wechat import service
+from server.requests import moderation as service
 
 blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="内容审核 Moderation")
 

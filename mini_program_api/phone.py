@@ -7,8 +7,9 @@ from flask_jwt_extended import current_user
 
 from mini_program_api.schemas.common import Text
 from server import clock
+from server.accounts import phone
 from server.http import Blueprint, StrictSchema, bounded_id, login_required
-from server.wechat import phone
+from server.requests.contact import contact
 
 blp = Blueprint("phone", __name__, url_prefix="/api/v1", description="手机号 Phone number")
 
@@ -57,4 +58,4 @@ def bind_phone(body):
 @blp.errors(404)
 def request_contact(request_id: int):
     """The resident's phone: unmasked for the handler of the open request and its committee."""
-    return phone.contact(request_id=bounded_id(request_id), viewer=current_user, now=clock.now())
+    return contact(request_id=bounded_id(request_id), viewer=current_user, now=clock.now())

@@ -7,7 +7,7 @@ from flask_jwt_extended import current_user
 
 from server import clock
 from server.http import Blueprint, StrictSchema, login_required
-from server.wechat import subscribe
+from server.notifications import subscribe
 
 blp = Blueprint("subscriptions", __name__, url_prefix="/api/v1",
                 description="订阅消息 Subscribe messages")

@@ -92,7 +92,7 @@ def _origins(raw: str) -> list[str]:
 
 def _templates(raw: str | None) -> dict:
     """Subscribe templates: JSON ``{kind: {"id", "page"?, "fields": {key: source}}}``, merged
-    over the development defaults of ``server.wechat.subscribe``."""
+    over the development defaults of ``server.notifications.subscribe``."""
     import json
 
     from server.wechat.templates import DEFAULT_TEMPLATES

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from server.accounts import service as accounts
 from server.accounts.enums import Role
 from server.accounts.models import RoleGrant, User
-from server.admin.models import AuditEntry, CommitteeSeat, Person
+from server.admin.models import CommitteeSeat, Person
+from server.audit.service import audit as audit  # every use case here writes one
 from server.catalogue.models import Category
 from server.duty.models import Department
 from server.errors import Conflict, Forbidden, Invalid, NotFound
@@ -47,17 +48,6 @@ def require_manager_of(user: User, community_id: int) -> None:
     if accounts.has_role(user.id, Role.COMMITTEE):
         raise NotFound("社区不存在或不在您的管辖范围")
     raise Forbidden("仅平台管理员或本社区两委可执行此操作")
-
-
-def audit(*, actor: User | None, action: str, subject: str, now: datetime,
-          subject_id: int | None = None, user_id: int | None = None,
-          person_id: int | None = None, community_id: int | None = None,
-          data: dict | None = None) -> AuditEntry:
-    entry = AuditEntry(actor_id=actor.id if actor else None, action=action, subject=subject,
-                       subject_id=subject_id, user_id=user_id, person_id=person_id,
-                       community_id=community_id, data=data, created_at=now)
-    db.session.add(entry)
-    return entry
 
 
 def commit_or_conflict(conflict_msg: str) -> None:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
 from server.types import UTCDateTime
@@ -61,43 +61,3 @@ class Department(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     response_hours: Mapped[int] = mapped_column(default=72)
     is_active: Mapped[bool] = mapped_column(default=True)
-
-
-class Whistle(db.Model):
-    """One whistle (吹哨) for a request: the department, its deadline, its report-back (报到)
-    and response. Overdue while open and past ``deadline``."""
-
-    __tablename__ = "whistles"
-    __table_args__ = (Index("ix_whistles_open_deadline", "responded_at", "deadline"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    note: Mapped[str | None] = mapped_column(Text)
-    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    report_note: Mapped[str | None] = mapped_column(Text)
-    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    response: Mapped[str | None] = mapped_column(Text)
-    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    department: Mapped[Department] = relationship(lazy="joined")
-    request = relationship(
-        "Request", backref=backref("whistles", order_by="Whistle.id", lazy="selectin")
-    )
-
-
-class LightAlert(db.Model):
-    """A light warning already sent for one cycle of a request (a reopen starts a new cycle):
-    the unique key makes yellow and red notify once each, however often the sweep runs."""
-
-    __tablename__ = "light_alerts"
-    __table_args__ = (UniqueConstraint("request_id", "cycle", "light"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
-    cycle: Mapped[int]
-    light: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

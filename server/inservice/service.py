@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from server.accounts import service as accounts
 from server.accounts.enums import Role
 from server.accounts.models import RoleGrant, User
-from server.admin.service import audit
+from server.audit.service import audit
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.enums import Post

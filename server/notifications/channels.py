@@ -47,7 +47,7 @@ class RetryLater(RuntimeError):
 def _wechat(notification, now: datetime) -> None:
     """WeChat subscribe messages. "Skipped" (no template, no credit, 43101 — the user said
     no) is a normal end, not a failure; only transport errors are retried."""
-    from server.wechat import subscribe
+    from server.notifications import subscribe
 
     outcome = subscribe.deliver(notification, now)
     if outcome.status == subscribe.RETRY:

@@ -8,9 +8,8 @@ from enum import StrEnum
 
 from sqlalchemy import and_, case, exists, or_
 
-from server.duty.models import Whistle
 from server.requests.enums import OPEN_STATUSES
-from server.requests.models import Request
+from server.requests.models import Request, Whistle
 
 DEFAULT_YELLOW_SHARE = 0.75
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from server.duty.models import Department
 from server.extensions import db
 from server.types import UTCDateTime
 
@@ -57,7 +58,7 @@ class Request(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reopen_count: Mapped[int] = mapped_column(default=0)
-    # Content security (server.wechat.security): public only when "pass".
+    # Content security (server.requests.content): public only when "pass".
     moderation: Mapped[str] = mapped_column(String(8), default="pass", server_default="pass")
     version: Mapped[int] = mapped_column(default=1)
     # Set by the retention sweep (server.retention) once personal data has been removed.
@@ -108,10 +109,14 @@ class Photo(db.Model):
     height: Mapped[int]
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Content security (server.wechat.security): public only once WeChat said "pass".
+    # Content security (server.requests.content): public only once WeChat said "pass".
     moderation: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
 
     request: Mapped[Request | None] = relationship(back_populates="photos")
+
+
+def url_for_photo(photo: Photo) -> str:
+    return f"/media/{photo.filename}"
 
 
 class Rating(db.Model):
@@ -152,4 +157,88 @@ class IdempotencyKey(db.Model):
     state: Mapped[str] = mapped_column(String(16))
     response_status: Mapped[int | None]
     response_body: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Whistle(db.Model):
+    """One whistle (吹哨) for a request: the department, its deadline, its report-back (报到)
+    and response. Overdue while open and past ``deadline``."""
+
+    __tablename__ = "whistles"
+    __table_args__ = (Index("ix_whistles_open_deadline", "responded_at", "deadline"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    report_note: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    response: Mapped[str | None] = mapped_column(Text)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    request = relationship(
+        "Request", backref=backref("whistles", order_by="Whistle.id", lazy="selectin")
+    )
+
+
+class LightAlert(db.Model):
+    """A light warning already sent for one cycle of a request (a reopen starts a new cycle):
+    the unique key makes yellow and red notify once each, however often the sweep runs."""
+
+    __tablename__ = "light_alerts"
+    __table_args__ = (UniqueConstraint("request_id", "cycle", "light"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    cycle: Mapped[int]
+    light: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ContentCheck(db.Model):
+    """One content-security check of a text (a request's description or an event's note) or a
+    photo. ``verdict`` stays empty until WeChat answers; the retry job picks up the rest."""
+
+    __tablename__ = "wechat_content_checks"
+    __table_args__ = (
+        Index("ix_wechat_content_checks_due", "verdict", "next_attempt_at"),
+        Index("ix_wechat_content_checks_request", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # text | media
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("request_events.id", ondelete="CASCADE"))
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"),
+                                                 index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    scene: Mapped[int] = mapped_column(default=2)
+    verdict: Mapped[str | None] = mapped_column(String(8))  # pass | review | risky | cleared
+    label: Mapped[int | None]
+    trace_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PhoneRead(db.Model):
+    """An unmasked read of a resident's phone number: who read whose, about which request."""
+
+    __tablename__ = "phone_reads"
+    __table_args__ = (Index("ix_phone_reads_subject", "subject_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"))
+    relation: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -14,16 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from server.accounts import service as accounts
 from server.accounts.models import User
 from server.catalogue.models import Category
-from server.duty import notices
 from server.duty import service as duty
 from server.errors import Conflict, Invalid, NotFound
 from server.extensions import db
 from server.grid import queries as grid
 from server.grid.models import Community, Section
-from server.requests import dispatch, workflow
+from server.requests import content as security
+from server.requests import dispatch, notices, whistle, workflow
 from server.requests.enums import OPEN_STATUSES, Action, Relation, Satisfaction, Status
 from server.requests.models import Photo, Rating, Request, RequestCounter
-from server.wechat import security
 
 
 def relations(request: Request, user: User) -> set[Relation]:
@@ -178,9 +177,9 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
         data = {"member_id": member_id, "team_id": team.id}
     elif action == Action.ESCALATE:
         whistle_to = duty.find_department(department)
-        data = duty.whistle_data(whistle_to, now)
+        data = whistle.whistle_data(whistle_to, now)
     elif action == Action.RESOLVE and request.status == Status.REFERRED:
-        duty.close_whistle(request_id=request.id, response=note, now=now)
+        whistle.close_whistle(request_id=request.id, response=note, now=now)
     elif action == Action.RATE:
         return _rate(request, actor=actor, relation=relation, now=now, resolved=resolved,
                      satisfaction=satisfaction, comment=note, screen=screen)
@@ -198,8 +197,8 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
                            note=note, data=data, to=to, changes=changes)
     _claim_photos(photo_ids, owner=actor, request_id=request.id, event_id=event.id)
     if whistle_to is not None:
-        duty.open_whistle(request_id=request.id, department=whistle_to, note=note, actor=actor,
-                          now=now)
+        whistle.open_whistle(request_id=request.id, department=whistle_to, note=note,
+                             actor=actor, now=now)
     notices.after_action(request, action, note=note, now=now)
     if to == Status.DISPATCHED:
         notices.new_task(request, now=now)

@@ -23,6 +23,7 @@ from server.accounts.models import User
 from server.errors import Invalid, Unavailable, UnsupportedMedia
 from server.extensions import db
 from server.requests.models import Photo
+from server.requests.models import url_for_photo as url_for_photo  # photos' one URL
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,3 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
     except (OSError, SyntaxError, ValueError):
         raise UnsupportedMedia("图片已损坏，无法识别") from None
     return image
-
-
-def url_for_photo(photo: Photo) -> str:
-    return f"/media/{photo.filename}"

@@ -1,5 +1,9 @@
 """WeChat's message push (消息推送) callback: the verdicts of media checks arrive here.
 
+The callback only speaks WeChat's protocol: it checks the signature and hands each event to
+the domains that listen for ``wechat.push.<Event>`` (``server.discovery.emit``); requests
+record the verdicts of their photos (``wxa_media_check``).
+
 Configure it in the mini-program console with the URL ``<PUBLIC_BASE_URL>/wechat/push``, the
 token ``WECHAT_PUSH_TOKEN``, plaintext mode and the JSON data format. Every call is verified:
 ``signature == sha1(sorted([token, timestamp, nonce]) joined)``.
@@ -14,12 +18,17 @@ import logging
 from flask import Blueprint, current_app, request
 
 from server import clock
+from server.discovery import emit
 from server.http import error_response
-from server.wechat import security
 
 log = logging.getLogger(__name__)
 
 blp = Blueprint("wechat_push", __name__, url_prefix="/wechat")
+
+
+def push_event(name: str) -> str:
+    """The name under which domains listen for one kind of pushed event."""
+    return f"wechat.push.{name}"
 
 
 def signature_ok(args) -> bool:
@@ -41,7 +50,7 @@ def verify():
 
 @blp.post("/push")
 def push():
-    """A pushed event; ``wxa_media_check`` verdicts are recorded, anything else acknowledged."""
+    """A pushed event, handed to its listeners; an event nobody listens for is acknowledged."""
     if not signature_ok(request.args):
         log.warning("wechat push with a bad signature refused")
         return error_response(403, 40310, "签名校验失败")
@@ -50,6 +59,6 @@ def push():
         return error_response(400, 40010, "无法识别的推送内容")
     if event.get("appid") not in (None, current_app.config["WECHAT_APPID"]):
         log.warning("wechat push for another appid ignored")
-    elif event.get("Event") == "wxa_media_check":
-        security.record_media_verdict(event, clock.now())
+    elif isinstance(event.get("Event"), str):
+        emit(push_event(event["Event"]), event=event, now=clock.now())
     return "success", 200, {"Content-Type": "text/plain"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from server.duty.service import escalate_due
 from server.extensions import db
+from server.requests.escalation import escalate_due
 
 T = timedelta
 

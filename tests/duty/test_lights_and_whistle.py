@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.duty.service import light_sweep, whistle_sweep
+from server.requests.escalation import light_sweep, whistle_sweep
 
 T = timedelta
 

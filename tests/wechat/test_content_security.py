@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.jobs import all_jobs
-from server.requests.models import Photo, Request
-from server.wechat import security
-from server.wechat.models import ContentCheck
+from server.requests import content as security
+from server.requests.models import ContentCheck, Photo, Request
 from tests.factories import image_bytes
 from tests.wechat.conftest import push_signature
 

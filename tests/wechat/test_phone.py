@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from server.extensions import db
-from server.wechat.models import PhoneRead
-from server.wechat.phone import mask
+from server.privacy import mask_phone as mask
+from server.requests.models import PhoneRead
 
 
 def test_binding_stores_the_number_and_shows_it_masked(world, fake):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from server.extensions import db
-from server.wechat import subscribe
+from server.notifications import subscribe
 from server.wechat.models import SubscribeCredit
 from tests.wechat.conftest import make_notification
 

@@ -8,7 +8,7 @@
   its check is queued (``ContentCheck`` without a verdict) and retried by the job
   ``wechat.content_checks`` with backoff; meanwhile the request is private (``pending``).
 - Photos start ``pending``; the job submits them to ``media_check_async`` and the push callback
-  (``POST /wechat/push``) records the verdict. A photo is public only once it ``pass``-ed.
+  (``POST /wechat/push``, event ``wxa_media_check``) brings the verdict. A photo is public only once it ``pass``-ed.
 
 ``Request.moderation`` is the worst verdict over its texts (``risky`` > ``review`` >
 ``pending`` > ``pass``); ``Photo.moderation`` is each photo's own. Public faces must show only
@@ -27,10 +27,8 @@ from sqlalchemy import select, update
 from server.accounts.models import User
 from server.errors import DomainError, Invalid
 from server.extensions import db
-from server.requests.models import Event, Photo, Request
-from server.uploads.service import url_for_photo
+from server.requests.models import ContentCheck, Event, Photo, Request, url_for_photo
 from server.wechat.client import WeChatClient, WeChatError
-from server.wechat.models import ContentCheck
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import User
+from server.discovery import emit
 from server.errors import DomainError, Invalid
 from server.extensions import db
 from server.wechat.client import WeChatClient, WeChatError
@@ -33,6 +34,8 @@ from server.wechat.models import SubscribeCredit
 log = logging.getLogger(__name__)
 
 SENT, SKIPPED, RETRY = "sent", "skipped", "retry"
+# Listeners of this event return the template values of the request a notification is about.
+TEMPLATE_VALUES = "notifications.template_values"
 REFUSED = 43101  # the user refused or has no credit left: a normal outcome
 MAX_CREDITS = 50  # WeChat accumulates acceptances; a runaway client should not
 
@@ -179,21 +182,14 @@ def _retry(user_id: int, template_id: str, now: datetime, error: str) -> Outcome
 
 def render(template: dict, notification) -> dict[str, str]:
     """The template's keys filled from the notification and its request, cut to WeChat's limits."""
-    from server.requests.enums import STATUS_LABELS, Status
-    from server.requests.models import Request
-
-    request = db.session.get(Request, notification.request_id) if notification.request_id else None
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     values: dict = {
         "title": notification.title, "body": notification.body,
         "time": notification.created_at.astimezone(tz),
     }
-    if request is not None:
-        values.update(request_no=request.no, category=request.category.name,
-                      status=STATUS_LABELS[Status(request.status)],
-                      description=request.description,
-                      deadline=request.resolve_deadline.astimezone(tz)
-                      if request.resolve_deadline else None)
+    if notification.request_id:  # the request's values come from requests (a listener)
+        for found in emit(TEMPLATE_VALUES, request_id=notification.request_id, tz=tz):
+            values.update(found)
     data = notification.data or {}
     out = {}
     for key, source in template["fields"].items():

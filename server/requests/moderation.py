@@ -1,4 +1,4 @@
-"""Use cases of the WeChat services that people trigger: the committee clearing held content."""
+"""The committee's moderation desk: content WeChat held for review, and releasing it."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from server.accounts.models import User
 from server.errors import Conflict, Forbidden
 from server.extensions import db
 from server.http import keyset_page
+from server.requests import content as security
 from server.requests import workflow
 from server.requests.enums import Action, Relation
 from server.requests.models import Photo, Request
 from server.requests.service import get_visible
-from server.wechat import security
 
 
 def clear_held(*, request_id: int, actor: User, now: datetime, note: str | None = None) -> Request:

@@ -1,8 +1,7 @@
 """Residents' phone numbers: bound through WeChat's getPhoneNumber, shown masked.
 
-The number is personal data. Everyone sees it masked (``138****1234``) except the handler of
-one of the resident's open requests and the committee of that request's community; each of
-their unmasked reads is recorded in ``phone_reads``.
+The number is personal data. Everyone sees it masked (``138****1234``); who may read it unmasked
+about a request is the request's concern (``server.requests.contact``).
 """
 
 from __future__ import annotations
@@ -14,10 +13,7 @@ from server.accounts.models import User
 from server.errors import Invalid
 from server.extensions import db
 from server.privacy import mask_phone, normalize_phone
-from server.requests.enums import OPEN_STATUSES, Relation
-from server.requests.service import get_visible
 from server.wechat.client import WeChatClient, WeChatError
-from server.wechat.models import PhoneRead
 
 mask = mask_phone  # the one mask of server.privacy
 
@@ -51,22 +47,3 @@ def type_in(*, user: User, phone: str, now: datetime) -> User:
     user.phone, user.phone_verified = number, False
     db.session.commit()
     return user
-
-
-def contact(*, request_id: int, viewer: User, now: datetime) -> dict:
-    """The resident's phone for one request, unmasked only for its handler while it is open and
-    for its committee; each unmasked read is recorded."""
-    request, standing = get_visible(request_id, viewer)
-    resident = db.session.get(User, request.resident_id) if request.resident_id else None
-    phone = resident.phone if resident else None
-    relation = None
-    if Relation.COMMITTEE in standing:
-        relation = Relation.COMMITTEE
-    elif Relation.HANDLER in standing and request.status in OPEN_STATUSES:
-        relation = Relation.HANDLER
-    if phone is None or relation is None or resident.id == viewer.id:
-        return {"phone": mask(phone), "masked": True}
-    db.session.add(PhoneRead(viewer_id=viewer.id, subject_id=resident.id, request_id=request.id,
-                             relation=relation.value, created_at=now))
-    db.session.commit()
-    return {"phone": phone, "masked": False}
