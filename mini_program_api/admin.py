@@ -12,6 +12,7 @@ from flask import request
 from flask_jwt_extended import current_user
 
 from mini_program_api.schemas import admin as schemas
+from mini_program_api.schemas.requests import EmptyIn
 from server import clock
 from server.accounts.enums import Role
 from server.admin import importer, people, queries, service
@@ -27,6 +28,7 @@ CategoryPage = page_schema(schemas.CategoryAdminOut)
 AuditPage = page_schema(schemas.AuditOut)
 MemberPage = page_schema(schemas.TeamMemberOut)
 PersonPage = page_schema(schemas.PersonOut)
+InvitationPage = page_schema(schemas.InvitationAdminOut)
 
 
 def _ctx() -> dict:
@@ -189,6 +191,31 @@ def community_people(args, community_id: int):
 def issue_invitation(body):
     """A one-time code for a person not yet linked; earlier unused codes stop working."""
     return people.issue_invitation(**_ctx(), person_id=body["person_id"])
+
+
+@blp.get("/communities/<int:community_id>/invitations")
+@login_required(blp)
+@blp.arguments(schemas.InvitationArgs, location="query")
+@blp.response(200, InvitationPage)
+@blp.errors(403, 404, 422)
+def community_invitations(args, community_id: int):
+    """The community's invitation codes, newest first; a used one names the account that
+    redeemed it. ``state`` filters: open, used, revoked, expired."""
+    state = args.pop("state")
+    return people.community_invitations(actor=current_user, community_id=bounded_id(community_id),
+                                        state=state, page=args, now=clock.now())
+
+
+@blp.post("/invitations/<int:invitation_id>/revoke")
+@login_required(blp)
+@blp.arguments(EmptyIn)
+@blp.response(200, schemas.InvitationAdminOut)
+@blp.errors(403, 404, 409, 422)
+def revoke_invitation(body, invitation_id: int):
+    """Stop an unused code from working; a used or already revoked one is a 409 (40931)."""
+    ctx = _ctx()
+    invitation = people.revoke_invitation(**ctx, invitation_id=bounded_id(invitation_id))
+    return people.invitation_rows([invitation], ctx["now"])[0]
 
 
 # --- roles, audit -------------------------------------------------------------------------------

@@ -72,6 +72,13 @@ def from_environment() -> dict:
         "RATELIMIT_SUBMIT": _env("RATELIMIT_SUBMIT", "5 per minute;30 per day"),
         "RATELIMIT_UPLOAD": _env("RATELIMIT_UPLOAD", "30 per minute;300 per day"),
         "RATELIMIT_PUBLIC": _env("RATELIMIT_PUBLIC", "120 per minute"),
+        # Wrong invitation codes, per user and per code tried (only failures count).
+        "RATELIMIT_REDEEM": _env("RATELIMIT_REDEEM", "5 per 10 minutes;20 per day"),
+        "RATELIMIT_REDEEM_CODE": _env("RATELIMIT_REDEEM_CODE", "5 per hour"),
+        # Open311: posts per key; reads per address and per key, a list costing 1 per 100 rows.
+        "RATELIMIT_OPEN311_POST": _env("RATELIMIT_OPEN311_POST", "30 per minute;2000 per day"),
+        "RATELIMIT_OPEN311_READ": _env("RATELIMIT_OPEN311_READ", "600 per minute"),
+        "OPEN311_MAX_OPEN_REQUESTS": _int("OPEN311_MAX_OPEN_REQUESTS", 500),
         "MAX_OPEN_REQUESTS": _int("MAX_OPEN_REQUESTS", 10),
         "HTML_FRAME_ANCESTORS": _env("HTML_FRAME_ANCESTORS", "'self' https://servicewechat.com"),
         "CORS_ORIGINS": _origins(_env("CORS_ORIGINS", "")),

@@ -188,3 +188,14 @@ def count_queries(ctx):
     event.listen(engine, "before_cursor_execute", counter)
     yield counter
     event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def limits_on(app):
+    """Abuse limits switched on, with fresh counters, for the tests that prove them."""
+    limiter = app.extensions["abuse_limiter"]
+    limiter.reset()
+    app.config["ABUSE_LIMITS"] = True
+    yield limiter
+    app.config["ABUSE_LIMITS"] = False
+    limiter.reset()

@@ -153,6 +153,35 @@ class InvitationOut(ma.Schema):
     expires_at = LocalDateTime()
 
 
+class InvitationArgs(StrictSchema):
+    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(
+        ["open", "used", "revoked", "expired"]), metadata={"description": "only codes in this state"})
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class UserRefOut(ma.Schema):
+    user_id = ma.fields.Integer()
+    nickname = ma.fields.String(allow_none=True)
+
+
+class InvitationAdminOut(ma.Schema):
+    """One code of the community: for whom, by whom, and who used it."""
+
+    id = ma.fields.Integer()
+    state = ma.fields.String(metadata={"description": "open, used, revoked or expired"})
+    code = ma.fields.String(allow_none=True, metadata={"description": "only while open"})
+    person_id = ma.fields.Integer()
+    person_name = ma.fields.String()
+    issued_by = ma.fields.Nested(UserRefOut, allow_none=True)
+    created_at = LocalDateTime()
+    expires_at = LocalDateTime()
+    revoked_at = LocalDateTime(allow_none=True)
+    redeemed_at = LocalDateTime(allow_none=True)
+    redeemed_by = ma.fields.Nested(UserRefOut, allow_none=True,
+                                   metadata={"description": "the account that redeemed it"})
+
+
 class RedeemIn(StrictSchema):
     code = Text(32, min_length=4, required=True)
 

@@ -417,7 +417,7 @@ def redeem_invitation(*, user: User, code: str, now: datetime) -> Person:
         Invitation.code == normalize_code(code)))
     if invitation is None or invitation.revoked_at is not None or (
             invitation.redeemed_at is None and invitation.expires_at <= now):
-        raise Invalid("邀请码无效或已过期", code=42210, errors={"code": ["invalid or expired"]})
+        raise Invalid("邀请码无效或已过期", code=42211, errors={"code": ["invalid or expired"]})
     person = invitation.person
     if invitation.redeemed_at is not None:
         if invitation.redeemed_by_id == user.id and person.user_id == user.id:
@@ -440,3 +440,81 @@ def redeem_invitation(*, user: User, code: str, now: datetime) -> Person:
         link(person, user, now=now, actor=user, via="invitation")
     service.commit_or_conflict("邀请码已被使用")
     return person
+
+
+def _invitation(actor: User, invitation_id: int) -> Invitation:
+    """An invitation of a community the actor manages; another community's is a 404."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound("邀请码不存在")
+    _visible_person(actor, invitation.person_id)
+    return invitation
+
+
+def revoke_invitation(*, actor: User, invitation_id: int, now: datetime) -> Invitation:
+    """Stop an unused code from working (handed to the wrong person, lost, leaked)."""
+    invitation = _invitation(actor, invitation_id)
+    won = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.redeemed_at.is_(None),
+                                 Invitation.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False))
+    if won.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("邀请码已使用或已撤销", code=40931)
+    service.audit(actor=actor, action="invitation.revoke", subject="invitation",
+                  subject_id=invitation.id, person_id=invitation.person_id,
+                  community_id=invitation.community_id, now=now)
+    db.session.commit()
+    db.session.refresh(invitation)
+    return invitation
+
+
+INVITATION_STATES = ("open", "used", "revoked", "expired")
+
+
+def invitation_state(invitation: Invitation, now: datetime) -> str:
+    if invitation.redeemed_at is not None:
+        return "used"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    return "expired" if invitation.expires_at <= now else "open"
+
+
+def community_invitations(*, actor: User, community_id: int, state: str | None, page: dict,
+                          now: datetime) -> dict:
+    """The community's codes, newest first: who each was for, who issued it, and for a used
+    one who redeemed it and when. The code itself is shown only while it can still be used."""
+    service.require_manager_of(actor, community_id)
+    query = select(Invitation).where(Invitation.community_id == community_id)
+    if state == "used":
+        query = query.where(Invitation.redeemed_at.is_not(None))
+    elif state == "revoked":
+        query = query.where(Invitation.redeemed_at.is_(None), Invitation.revoked_at.is_not(None))
+    elif state in ("open", "expired"):
+        query = query.where(Invitation.redeemed_at.is_(None), Invitation.revoked_at.is_(None),
+                            Invitation.expires_at > now if state == "open"
+                            else Invitation.expires_at <= now)
+    result = keyset_page(query, Invitation.id, page)
+    result["items"] = invitation_rows(result["items"], now)
+    return result
+
+
+def invitation_rows(invitations: list[Invitation], now: datetime) -> list[dict]:
+    """What the committee sees of its codes (``InvitationAdminOut``)."""
+    user_ids = {i.redeemed_by_id for i in invitations} | {i.issued_by_id for i in invitations}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+
+    def who(user_id: int | None) -> dict | None:
+        user = users.get(user_id)
+        return None if user is None else {"user_id": user.id, "nickname": user.nickname}
+
+    def row(invitation: Invitation) -> dict:
+        current = invitation_state(invitation, now)
+        return {"id": invitation.id, "state": current,
+                "code": invitation.code if current == "open" else None,
+                "person_id": invitation.person_id, "person_name": invitation.person.name,
+                "issued_by": who(invitation.issued_by_id), "created_at": invitation.created_at,
+                "expires_at": invitation.expires_at, "revoked_at": invitation.revoked_at,
+                "redeemed_at": invitation.redeemed_at, "redeemed_by": who(invitation.redeemed_by_id)}
+
+    return [row(i) for i in invitations]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -25,12 +25,16 @@ class ApiKey(db.Model):
     returns_tokens: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Written first by every POST: the row lock that serialises one key's posts (open cap).
+    last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Submission(db.Model):
     """How a request came in through Open311: the partner's key and the token it was given."""
 
     __tablename__ = "open311_submissions"
+    __table_args__ = (Index("uq_open311_submissions_idempotency", "api_key_id", "idempotency_key",
+                            unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), unique=True)
@@ -38,6 +42,10 @@ class Submission(db.Model):
     token: Mapped[str] = mapped_column(String(48), unique=True)
     # A partner's own picture of the problem; kept for staff, never fetched or published.
     media_url: Mapped[str | None] = mapped_column(String(500))
+    # The partner's ``Idempotency-Key`` and a hash of what it posted: a retry gets the first
+    # answer instead of a second request.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    body_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     request = relationship("Request", lazy="joined")

@@ -156,3 +156,14 @@ def page(args: MultiDict) -> tuple[int, int]:
             raise _bad(name, f"must be a whole number from 1 to {top}")
         numbers.append(int(value))
     return numbers[0], numbers[1]
+
+
+def idempotency_key(headers) -> str | None:
+    """The ``Idempotency-Key`` header: printable ASCII, 1 to 128 characters."""
+    value = headers.get("Idempotency-Key")
+    if value is None:
+        return None
+    value = value.strip()
+    if not 1 <= len(value) <= 128 or not all("\x21" <= c <= "\x7e" for c in value):
+        raise _bad("Idempotency-Key", "1 to 128 printable ASCII characters")
+    return value

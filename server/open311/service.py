@@ -11,10 +11,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from server.catalogue.models import Category
-from server.errors import BadRequest
+from server.errors import BadRequest, Conflict, Invalid
 from server.extensions import db
 from server.grid.models import Community, Section
 from server.open311 import queries
@@ -76,9 +77,44 @@ def _public(attributes: dict[str, list[str]]) -> bool:
     return value == "true"
 
 
+def _replay(key: ApiKey, idempotency_key: str, body_hash: str) -> Submission | None:
+    """The submission a retry of the same post already made, or None."""
+    earlier = db.session.scalar(select(Submission).where(
+        Submission.api_key_id == key.id, Submission.idempotency_key == idempotency_key))
+    if earlier is not None and earlier.body_hash != body_hash:
+        raise Invalid("Idempotency-Key 已用于不同的内容", code=42201,
+                         errors={"Idempotency-Key": ["reused with another body"]})
+    return earlier
+
+
+def _check_open_cap(key: ApiKey, now: datetime) -> None:
+    """A key may have only so many requests open (``OPEN311_MAX_OPEN_REQUESTS``). Counted under
+    the key's row lock (the conditional write below), so concurrent posts cannot pass it."""
+    db.session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_posted_at=now)
+                       .execution_options(synchronize_session=False))
+    cap = current_app.config["OPEN311_MAX_OPEN_REQUESTS"]
+    if not cap:
+        return
+    open_now = db.session.scalar(
+        select(func.count()).select_from(Submission).join(Request, Request.id == Submission.request_id)
+        .where(Submission.api_key_id == key.id, Request.status.in_(OPEN_STATUSES)))
+    if open_now >= cap:
+        db.session.rollback()
+        raise Conflict(f"该接入方已有{open_now}件诉求正在办理，已达上限", code=40932)
+
+
 def post_request(*, key: ApiKey, fields: dict, attributes: dict[str, list[str]],
-                 community: Community | None, now: datetime) -> Submission:
-    """Create a request from a partner's POST; commits once."""
+                 community: Community | None, now: datetime,
+                 idempotency_key: str | None = None, body_hash: str | None = None) -> Submission:
+    """Create a request from a partner's POST; commits once.
+
+    With an ``idempotency_key`` a retry of the same post (same key, same body) returns the
+    first submission and creates nothing; the same key with another body is refused.
+    """
+    if idempotency_key is not None:
+        earlier = _replay(key, idempotency_key, body_hash)
+        if earlier is not None:
+            return earlier
     unknown = set(attributes) - {SECTION_ATTRIBUTE, PUBLIC_ATTRIBUTE}
     if unknown:
         raise BadRequest("未知的 attribute", errors={f"attribute[{c}]": ["unknown attribute"]
@@ -94,6 +130,7 @@ def post_request(*, key: ApiKey, fields: dict, attributes: dict[str, list[str]],
             "send lat and long, address_string, address_id or attribute[section_id]"]})
     section = resolve_section(attributes=attributes, address_id=fields["address_id"],
                               address_string=fields["address_string"], community=community)
+    _check_open_cap(key, now)
     request = requests.submit(
         resident=None, category_code=category.code,
         description=fields["description"] or category.name, section_id=section.id,
@@ -102,12 +139,19 @@ def post_request(*, key: ApiKey, fields: dict, attributes: dict[str, list[str]],
     )
     submission = Submission(request_id=request.id, api_key_id=key.id,
                             token=secrets.token_urlsafe(24), media_url=fields["media_url"],
-                            created_at=now)
+                            idempotency_key=idempotency_key, body_hash=body_hash, created_at=now)
     db.session.add(submission)
     contact = {name: fields[name] for name in CONTACT_FIELDS}
     if any(contact.values()):
         db.session.add(Requester(request_id=request.id, **contact))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same retry won the race: answer with its submission
+        db.session.rollback()
+        earlier = _replay(key, idempotency_key, body_hash) if idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier
     return submission
 
 

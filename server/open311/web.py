@@ -7,6 +7,7 @@ unknown path, in the spec's ``errors`` format: 404 not found (resource or jurisd
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 
@@ -85,12 +86,20 @@ def post_request(fmt):
     posted = params.post_form(request.form)
     community = queries.jurisdiction(posted.fields["jurisdiction_id"])
     submission = service.post_request(key=key, fields=posted.fields, attributes=posted.attributes,
-                                      community=community, now=clock.now())
+                                      community=community, now=clock.now(),
+                                      idempotency_key=params.idempotency_key(request.headers),
+                                      body_hash=_body_hash())
     answer = ({"token": submission.token} if key.returns_tokens
               else {"service_request_id": submission.request.no})
     answer |= {"service_notice": present.service_notice(submission.request.category),
                "account_id": None}
     return render.respond(fmt, "service_requests", [answer], 201)
+
+
+def _body_hash() -> str:
+    """What was posted, without the key: a retry sends the same fields in any order."""
+    fields = sorted((k, v) for k, v in request.form.items(multi=True) if k != "api_key")
+    return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
 @blp.get(f"/requests.{FMT}")

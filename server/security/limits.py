@@ -1,4 +1,5 @@
-"""Abuse limits (Flask-Limiter) on login, submission, uploads and the public pages.
+"""Abuse limits (Flask-Limiter) on login, submission, uploads, invitation codes, Open311 and the
+public pages.
 
 Limits are attached by endpoint name here, in one table, so that the views stay thin and a
 newcomer finds every limit in one place. Storage is Redis when ``REDIS_URL`` is set (every
@@ -11,20 +12,32 @@ the tests that prove the limits).
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask, current_app, render_template, request
 from flask_jwt_extended import decode_token
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from server.http import error_response
+from server.open311.render import errors as open311_errors
 
-# endpoint -> (config key of its limit, whom it counts)
+# endpoint -> (config key of its limit, whom it counts[, counted only when it fails])
 ENDPOINT_LIMITS = {
     "auth.wechat_login": ("RATELIMIT_LOGIN", "address"),
     "auth.refresh": ("RATELIMIT_LOGIN", "address"),
     "requests.submit": ("RATELIMIT_SUBMIT", "user"),
     "uploads.upload": ("RATELIMIT_UPLOAD", "user"),
+    "open311.post_request": ("RATELIMIT_OPEN311_POST", "api_key"),
 }
+# Guessing invitation codes: wrong codes are counted per user and per code tried.
+FAILURE_LIMITS = {
+    "invitations.redeem": [("RATELIMIT_REDEEM", "user"), ("RATELIMIT_REDEEM_CODE", "code")],
+}
+# Open311 reads share one budget per address and one per key (when a key is sent); a list
+# costs one unit per 100 rows asked for (``page_size``, 1000 by default).
+OPEN311_READS = ["open311.discovery", "open311.services", "open311.service_definition",
+                 "open311.list_requests", "open311.get_request", "open311.token", "open311.updates"]
 # blueprint -> config key: every page of it, counted per address
 BLUEPRINT_LIMITS = {
     "sunlight": "RATELIMIT_PUBLIC",
@@ -51,7 +64,41 @@ def _user_or_address() -> str:
     return _address()
 
 
-_KEYS = {"address": _address, "user": _user_or_address}
+def _digest(kind: str, value: str) -> str:
+    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()[:24]}"
+
+
+def _code() -> str:
+    """The invitation code tried, normalised as redemption does (never stored in clear)."""
+    body = request.get_json(silent=True)
+    code = body.get("code") if isinstance(body, dict) else None
+    if not isinstance(code, str):
+        return _address()
+    return _digest("code", "".join(code.split()).replace("-", "").upper())
+
+
+def _api_key() -> str:
+    key = request.form.get("api_key") or request.args.get("api_key")
+    return _digest("open311", key) if key else _address()
+
+
+def _no_api_key() -> bool:
+    return not (request.form.get("api_key") or request.args.get("api_key"))
+
+
+def _page_cost() -> int:
+    if request.endpoint not in ("open311.list_requests", "open311.updates"):
+        return 1
+    size = request.args.get("page_size", "")
+    rows = int(size) if size.isascii() and size.isdigit() and len(size) <= 4 else 1000
+    return max(1, min(rows, 1000) // 100)
+
+
+def _failed(response) -> bool:
+    return response.status_code >= 400
+
+
+_KEYS = {"address": _address, "user": _user_or_address, "code": _code, "api_key": _api_key}
 
 
 def _limit_of(key: str):
@@ -70,6 +117,18 @@ def init_app(app: Flask) -> None:
     for endpoint, (config_key, who) in ENDPOINT_LIMITS.items():
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = limiter.limit(_limit_of(config_key), key_func=_KEYS[who])(view)
+    for endpoint, limits in FAILURE_LIMITS.items():
+        view = app.view_functions[endpoint]
+        for config_key, who in limits:
+            view = limiter.limit(_limit_of(config_key), key_func=_KEYS[who],
+                                 deduct_when=_failed)(view)
+        app.view_functions[endpoint] = view
+    per_address = limiter.shared_limit(_limit_of("RATELIMIT_OPEN311_READ"), "open311-read",
+                                       key_func=_address, cost=_page_cost)
+    per_key = limiter.shared_limit(_limit_of("RATELIMIT_OPEN311_READ"), "open311-read-key",
+                                   key_func=_api_key, cost=_page_cost, exempt_when=_no_api_key)
+    for endpoint in OPEN311_READS:
+        app.view_functions[endpoint] = per_key(per_address(app.view_functions[endpoint]))
     for name, config_key in BLUEPRINT_LIMITS.items():
         limiter.limit(_limit_of(config_key), key_func=_address)(app.blueprints[name])
 
@@ -78,4 +137,7 @@ def init_app(app: Flask) -> None:
         if request.blueprint == "sunlight":
             return render_template("sunlight/error.html", status=429,
                                    msg="访问太频繁，请稍后再试"), 429
+        if request.blueprint == "open311":  # the spec's error format
+            fmt = "xml" if request.path.endswith(".xml") else "json"
+            return open311_errors(fmt, 429, ["请求太频繁，请稍后再试"])
         return error_response(429, 42900, "操作太频繁，请稍后再试")

@@ -74,7 +74,7 @@ def test_bad_expired_and_superseded_codes(world, admin, committee, clock):
     second = committee.post("/api/v1/admin/invitations", {"person_id": member.id}).data["code"]
     api = world.as_("sun-hongmei")
     superseded = api.post("/api/v1/me/invitation", {"code": first})
-    assert superseded.status == 422 and superseded.code == 42210
+    assert superseded.status == 422 and superseded.code == 42211
     assert api.post("/api/v1/me/invitation", {"code": "ZZZZZZZZ"}).status == 422
     assert api.post("/api/v1/me/invitation", {"code": second, "x": 1}).status == 422
     clock.advance(days=15)

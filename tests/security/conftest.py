@@ -19,14 +19,3 @@ ROLES = {
 @pytest.fixture
 def sec_world(world):
     return world.with_other_committee()
-
-
-@pytest.fixture
-def limits_on(app):
-    """Abuse limits switched on, with fresh counters, for the tests that prove them."""
-    limiter = app.extensions["abuse_limiter"]
-    limiter.reset()
-    app.config["ABUSE_LIMITS"] = True
-    yield limiter
-    app.config["ABUSE_LIMITS"] = False
-    limiter.reset()

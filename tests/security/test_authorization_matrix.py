@@ -328,6 +328,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
         lambda w: {"team_id": w.team_a.id}, lambda w: {"user_id": a_team_member(w)},
         row(403, committee=200, other_committee=404, admin=200)),
     ("/api/v1/admin/invitations", "POST"): (None, {"person_id": 2**31 - 1}, row(404)),
+    ("/api/v1/admin/invitations/<int:invitation_id>/revoke", "POST"): (
+        lambda w: {"invitation_id": 2**31 - 1}, {}, row(404)),
+    ("/api/v1/admin/communities/<int:community_id>/invitations", "GET"): (
+        lambda w: {"community_id": w.community.id}, None,
+        row(403, committee=200, other_committee=404, admin=200)),
     ("/api/v1/admin/roles/grant", "POST"): (None, lambda w: {
         "role": "committee", "user_id": a_user(w), "community_id": w.community.id},
         row(403, admin=200)),
