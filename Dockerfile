@@ -10,6 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UPLOAD_FOLDER=/data/uploads
 
 WORKDIR /app
+# pg_dump / pg_restore for `flask backup` (Debian bookworm's client is PostgreSQL 15).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --disable-pip-version-check -r requirements.txt
 

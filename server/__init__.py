@@ -13,7 +13,7 @@ from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from server import clock, config, extensions, faces, models, privacy, security  # noqa: F401
+    from server import clock, config, extensions, faces, models, ops, privacy, security  # noqa: F401
     from server.accounts import tokens
     from server.cli import register_cli
 
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     clock.init_app(app)
     tokens.init_app(app)
+    ops.init_app(app)
     faces.init_app(app)
     security.init_app(app)
     register_cli(app)

@@ -88,6 +88,11 @@ def from_environment() -> dict:
         # SQLAlchemy pool per worker process: one connection per thread, a few spare.
         "DB_POOL_SIZE": _int("DB_POOL_SIZE", 5),
         "DB_MAX_OVERFLOW": _int("DB_MAX_OVERFLOW", 5),
+        # Operations (server/ops): log format, access log, the metrics endpoint's token.
+        "LOG_FORMAT": _env("LOG_FORMAT", "json" if production else "text"),
+        "ACCESS_LOG": _env("ACCESS_LOG", "1" if production else "0") == "1",
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
+        "SCHEDULER_METRICS_ADDR": _env("SCHEDULER_METRICS_ADDR"),
     }
 
 

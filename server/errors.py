@@ -91,4 +91,5 @@ CODES = {
     50303: "微信接口今日调用次数已用完 (WeChat daily quota exhausted, 45009)",
     50304: "数据库暂时不可用 (database connection lost mid-request; retry with the same Idempotency-Key)",
     50305: "服务繁忙，请稍后重试 (every database connection of the worker is busy; Retry-After given)",
+    50306: "服务未就绪 (readiness: database, migrations or Redis not ready; reasons by check)",
 }

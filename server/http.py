@@ -22,6 +22,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from server.errors import DomainError, Invalid, NotFound
+from server.ops.logs import request_id
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ class ErrorEnvelope(ma.Schema):
     msg = ma.fields.String(required=True, metadata={"description": "readable message (zh-CN)"})
     data = ma.fields.Raw(allow_none=True)
     errors = ma.fields.Dict(metadata={"description": "field errors, by field"})
+    request_id = ma.fields.String(metadata={"description": "the request's X-Request-ID, to quote "
+                                                           "when reporting a problem"})
 
 
 _ENVELOPES: dict = {}
@@ -110,6 +113,9 @@ def error_response(status: int, code: int, msg: str, *, errors=None, headers=Non
     body = {"code": code, "msg": msg, "data": None}
     if errors:
         body["errors"] = errors
+    rid = request_id()
+    if rid:
+        body["request_id"] = rid
     response = jsonify(body)
     response.status_code = status
     for name, value in (headers or {}).items():

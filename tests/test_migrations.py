@@ -17,9 +17,9 @@ def _chain() -> list[tuple[str, str, str | None]]:
     for path in sorted(VERSIONS.glob("*.py")):
         values = {}
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-                if node.targets[0].id in ("revision", "down_revision"):
-                    values[node.targets[0].id] = ast.literal_eval(node.value)
+            if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id in ("revision", "down_revision")):
+                values[node.targets[0].id] = ast.literal_eval(node.value)
         found.append((path.name, values["revision"], values["down_revision"]))
     return found
 

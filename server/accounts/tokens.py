@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import jsonify
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import select
 
@@ -29,9 +28,9 @@ def init_app(app) -> None:
 
 
 def _unauthorized(msg: str = "登录已失效，请重新登录"):
-    response = jsonify({"code": 40101, "msg": msg, "data": None})
-    response.status_code = 401
-    return response
+    from server.http import error_response
+
+    return error_response(401, 40101, msg)
 
 
 @jwt.unauthorized_loader

@@ -72,12 +72,16 @@ def leader_lock(engine: Engine):
     return SqliteFileLock(engine.url.database or "huying.db")
 
 
-def wait_for(lock, stopping: threading.Event, *, poll_seconds: float, on_wait) -> bool:
-    """Block until ``lock`` is ours (True) or ``stopping`` is set (False)."""
+def wait_for(lock, stopping: threading.Event, *, poll_seconds: float, on_wait,
+             on_poll=None) -> bool:
+    """Block until ``lock`` is ours (True) or ``stopping`` is set (False); ``on_poll`` is
+    called at each attempt that fails (the standby's heartbeat)."""
     told = False
     while not stopping.is_set():
         if lock.try_acquire():
             return True
+        if on_poll is not None:
+            on_poll()
         if not told:
             on_wait()
             told = True

@@ -59,6 +59,12 @@ class Scheduler:
         self.proc.stdout.close()
 
 
+def _close(*processes) -> None:
+    for process in processes:
+        if process is not None:
+            process.close()
+
+
 def test_two_scheduler_processes_one_leads_the_other_waits(ctx):
     url = str(ctx.config["SQLALCHEMY_DATABASE_URI"])
     first = Scheduler(url)
@@ -74,6 +80,46 @@ def test_two_scheduler_processes_one_leads_the_other_waits(ctx):
         second.expect("scheduler: leader")  # takes over once the lock is released
         assert second.stop() == 0
     finally:
-        for process in (first, second):
-            if process is not None:
-                process.close()
+        _close(first, second)
+
+
+def test_scheduler_status_names_the_leader_and_the_standby(ctx, monkeypatch):
+    from server.clock import SystemClock
+
+    monkeypatch.setitem(ctx.extensions, "clock", SystemClock())  # the processes beat in real time
+    url = str(ctx.config["SQLALCHEMY_DATABASE_URI"])
+    runner = ctx.test_cli_runner()
+    first = Scheduler(url)
+    second = None
+    try:
+        first.expect("scheduler: leader (")
+        second = Scheduler(url)
+        second.expect("waiting for the leader lock")
+        leader = next(line for line in first.seen if "scheduler: leader (" in line).split("(")[1][:-1]
+        result = runner.invoke(args=["scheduler", "status"])
+        assert result.exit_code == 0, result.output
+        assert f"leader: {leader}" in result.output
+        assert "standby" in result.output
+    finally:
+        _close(first, second)
+
+
+def test_each_job_run_is_recorded_with_its_outcome(ctx, clock):
+    from server.jobs import Job
+    from server.scheduler.commands import _runner
+    from server.scheduler.models import JobRun
+
+    def broken(now):
+        raise ZeroDivisionError
+
+    _runner(ctx, Job(id="test.ok", func=lambda now: "fine", description="ok"), "host:1")()
+    _runner(ctx, Job(id="test.broken", func=broken, description="fails"), "host:1")()
+    _runner(ctx, Job(id="test.broken", func=broken, description="fails"), "host:1")()
+    from server.extensions import db
+
+    runs = {r.job_id: r for r in db.session.query(JobRun)}
+    assert runs["test.ok"].last_ok and runs["test.ok"].last_success_at == clock.now()
+    assert (runs["test.broken"].runs, runs["test.broken"].failures) == (2, 2)
+    assert runs["test.broken"].last_error == "ZeroDivisionError" and runs["test.broken"].last_success_at is None
+    result = ctx.test_cli_runner().invoke(args=["scheduler", "status"])
+    assert "failed (ZeroDivisionError)" in result.output and result.exit_code == 1

@@ -1,14 +1,18 @@
 """No phone number, token or openid in any log line: a whole life of a request is driven over
-real HTTP against the app served on loopback (with its access log on), every logger captured
-at DEBUG, and the captured lines are scanned."""
+real HTTP against the app served on loopback (with werkzeug's access log and the production
+JSON access log on), every logger captured at DEBUG, in the text and in the JSON format, and the
+captured lines are scanned."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from server.ops.logs import JsonFormatter, RequestContext
 from tests.conftest import LoopbackServer
 
 PHONE = "13912348765"
@@ -34,7 +38,13 @@ def _call(url, method, path, token=None, json=None):
     return response.json()["data"]
 
 
-def test_a_full_lifecycle_logs_no_phone_token_or_openid(world, caplog):
+def test_a_full_lifecycle_logs_no_phone_token_or_openid(world, caplog, monkeypatch):
+    monkeypatch.setitem(world.app.config, "ACCESS_LOG", True)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestContext())
+    logging.getLogger().addHandler(handler)
     tokens = {}
     with caplog.at_level(logging.DEBUG), _AccessLogged(world.app) as app:
         for openid in OPENIDS:
@@ -53,8 +63,16 @@ def test_a_full_lifecycle_logs_no_phone_token_or_openid(world, caplog):
               {"resolved": True, "satisfaction": "satisfied"})
         refreshed = _call(app.url, "POST", "/api/v1/auth/refresh", tokens["demo-resident"]["refresh_token"])
         _call(app.url, "GET", "/api/v1/me", refreshed["access_token"])
+    logging.getLogger().removeHandler(handler)
 
     lines = [f"{r.name}: {r.getMessage()}" for r in caplog.records]
+    json_lines = stream.getvalue().splitlines()
+    records = [json.loads(line) for line in json_lines]  # every line is one JSON object
+    submit = [r for r in records if r["logger"] == "huying.access" and r.get("route") == "/api/v1/requests"
+              and r["method"] == "POST"]
+    assert len(submit) == 1 and submit[0]["status"] == 201 and submit[0]["latency_ms"] >= 0
+    assert submit[0]["user_id"] == world.user("demo-resident").id and len(submit[0]["request_id"]) == 32
+    lines += json_lines
     assert any("POST /api/v1/requests" in line for line in lines), "the access log was not captured"
     secrets = [PHONE, *OPENIDS, refreshed["access_token"], refreshed["refresh_token"],
                *(t[kind] for t in tokens.values() for kind in ("access_token", "refresh_token"))]

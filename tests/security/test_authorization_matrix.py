@@ -161,6 +161,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/api/v1/auth/logout", "POST"): ("fresh", None, row(200)),
     ("/api/v1/me", "GET"): (None, None, row(200)),
     ("/api/v1/ping", "GET"): (None, None, public(200)),
+    # operations: readiness is public (it says nothing secret); metrics need METRICS_TOKEN,
+    # which is not set here, so they do not exist for anyone (tests/ops proves the token)
+    ("/readyz", "GET"): (None, None, public(200)),
+    ("/metrics", "GET"): (None, None, public(404)),
     # self-service: each logged-in cell deletes an account of its own (the role's account is
     # needed by the cells after it), anonymous is 401
     ("/api/v1/me", "DELETE"): ("own", None, row(200)),
@@ -385,7 +389,8 @@ OUTSIDE_OPENAPI = {
     ("/api/v1/openapi.json", "GET"): "the document itself",
     ("/api/v1/docs", "GET"): "the browsable page of the document (HTML)",
 }
-NOT_UNDER_API = ("/sunlight", "/open311", "/media", "/static", "/wechat")  # HTML, Open311, files, push
+# HTML, Open311, files, push, operations
+NOT_UNDER_API = ("/sunlight", "/open311", "/media", "/static", "/wechat", "/readyz", "/metrics")
 
 
 def _routes(app) -> set[tuple[str, str]]:
