@@ -22,6 +22,7 @@ from server.http import Blueprint, PageArgs, bounded_id, login_required, page_sc
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",
                 description="管理后台 Administration (admin; committee for its own teams)")
 
+StreetPage = page_schema(schemas.StreetAdminOut)
 CommunityPage = page_schema(schemas.CommunityAdminOut)
 DepartmentPage = page_schema(schemas.DepartmentAdminOut)
 CategoryPage = page_schema(schemas.CategoryAdminOut)
@@ -36,6 +37,36 @@ def _ctx() -> dict:
 
 
 # --- places and teams ---------------------------------------------------------------------------
+
+
+@blp.get("/streets")
+@login_required(blp)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, StreetPage)
+@blp.errors(403, 422)
+def list_streets(page):
+    """Every street (街道/乡镇) of the county, retired ones included (admin)."""
+    return queries.streets(actor=current_user, page=page)
+
+
+@blp.post("/streets")
+@login_required(blp)
+@blp.arguments(schemas.StreetIn)
+@blp.response(201, schemas.StreetAdminOut)
+@blp.errors(403, 409, 422)
+def create_street(body):
+    """A new street or township; communities are put under it by ``street_id`` (admin)."""
+    return service.create_street(**_ctx(), **body)
+
+
+@blp.patch("/streets/<int:street_id>")
+@login_required(blp)
+@blp.arguments(schemas.StreetPatch)
+@blp.response(200, schemas.StreetAdminOut)
+@blp.errors(403, 404, 409, 422)
+def update_street(body, street_id: int):
+    """Rename, retire (``is_active: false``) or restore a street (admin)."""
+    return service.update_street(**_ctx(), street_id=bounded_id(street_id), changes=body)
 
 
 @blp.get("/communities")
@@ -74,7 +105,8 @@ def community_tree(community_id: int):
 @blp.response(200, schemas.CommunityAdminOut)
 @blp.errors(403, 404, 409, 422)
 def update_community(body, community_id: int):
-    """Rename, retire (``is_active: false``) or restore a community (admin)."""
+    """Rename, move to another street, retire (``is_active: false``) or restore a community
+    (admin)."""
     return service.update_community(**_ctx(), community_id=bounded_id(community_id), changes=body)
 
 
@@ -227,7 +259,8 @@ def revoke_invitation(body, invitation_id: int):
 @blp.response(200, schemas.RoleOut)
 @blp.errors(403, 404, 422)
 def grant_role(body):
-    """Grant committee (of ``community_id``) or admin to a user or an imported person (admin)."""
+    """Grant committee (of ``community_id``), street (of ``street_id``), county or admin to a
+    user, or committee to an imported person (admin)."""
     return service.grant_role(**_ctx(), **{**body, "role": Role(body["role"])})
 
 
@@ -237,7 +270,7 @@ def grant_role(body):
 @blp.response(200, schemas.RoleOut)
 @blp.errors(403, 404, 409, 422)
 def revoke_role(body):
-    """Revoke committee or admin; the last admin stays (409) (admin)."""
+    """Revoke committee, street, county or admin; the last admin stays (409) (admin)."""
     return service.revoke_role(**_ctx(), **{**body, "role": Role(body["role"])})
 
 

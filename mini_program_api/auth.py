@@ -52,11 +52,13 @@ def logout(_body):
 @login_required(blp)
 @blp.response(200, MeOut)
 def me():
-    """The caller, their roles, home, teams, committee seats and in-service profiles."""
+    """The caller, their roles, home, teams, committee seats, streets and in-service
+    profiles."""
     user = current_user
     return {
         "id": user.id, "nickname": user.nickname, "roles": user.roles, "phone": mask(user.phone),
         "home_community_id": user.home_community_id, "home_section_id": user.home_section_id,
         "teams": grid.teams_of(user.id), "committee_of": service.committee_communities(user.id),
+        "street_of": service.street_ids_of(user.id),
         "inservice": inservice.live_registrations(user.id),
     }

@@ -15,7 +15,7 @@ from server.accounts.models import RoleGrant, User
 from server.catalogue.models import Category
 from server.extensions import db
 from server.grid.enums import Post
-from server.grid.models import Community, Grid, Section, Team, TeamMember
+from server.grid.models import Community, Grid, Section, Street, Team, TeamMember
 
 HERE = Path(__file__).parent
 
@@ -42,9 +42,14 @@ def load_categories(now: datetime | None = None) -> int:
 def load_structure(data: dict, now: datetime) -> dict:
     """Communities, grids, sections and their A/B teams; returns lookups by natural key."""
     places: dict = {}
+    for s in data.get("streets", []):
+        places[("street", s["code"])], _ = _get_or_add(Street, {"code": s["code"]}, name=s["name"])
     for c in data["communities"]:
+        street = places.get(("street", c.get("street")))
         community, _ = _get_or_add(Community, {"code": c["code"]}, name=c["name"],
-                                   district=c.get("district"))
+                                   street_id=street.id if street else None)
+        if community.street_id is None and street is not None:
+            community.street_id = street.id  # placed by the migration of free-text districts
         places[c["code"]] = community
         for g in c["grids"]:
             grid, _ = _get_or_add(Grid, {"community_id": community.id, "name": g["name"]})
@@ -72,9 +77,15 @@ def load_accounts(accounts: list[dict], places: dict, now: datetime) -> int:
             user.home_community_id = places[code].id
             user.home_section_id = places[(code, grid_name, section_name)].id
         for role in a["roles"]:
-            scopes = [places[code].id for code in a.get("committee_of", [])] if role == "committee" else [None]
-            for community_id in scopes:
-                _get_or_add(RoleGrant, {"user_id": user.id, "role": role, "community_id": community_id},
+            scopes = [{"community_id": None, "street_id": None}]
+            if role == "committee":
+                scopes = [{"community_id": places[code].id, "street_id": None}
+                          for code in a.get("committee_of", [])]
+            elif role == "street":
+                scopes = [{"community_id": None, "street_id": places[("street", code)].id}
+                          for code in a.get("street_of", [])]
+            for scope in scopes:
+                _get_or_add(RoleGrant, {"user_id": user.id, "role": role, **scope},
                             created_at=now)
         for key in a.get("teams", []):
             team = places[tuple(key)]

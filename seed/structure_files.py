@@ -33,7 +33,8 @@ INSTRUCTIONS = [
     ["社区编码 community_code", "字母和数字，最多16位；诉求编号的前缀",
      "letters/digits, ≤16; prefixes request numbers"],
     ["社区名称 community_name", "新社区必填", "required for a new community"],
-    ["所属街道 district", "可选", "optional"],
+    ["所属街道 street", "可选；街道/乡镇名称，新名称自动建立街道",
+     "optional; the street or township, created when new"],
     ["网格 grid", "A岗、B岗成员必填", "required for posts A and B"],
     ["片区 section", "B岗成员必填", "required for post B"],
     ["岗位 post", "A、B 或 两委；只建网格/片区时留空",
@@ -44,8 +45,8 @@ INSTRUCTIONS = [
 ]
 
 COMMUNITIES = [
-    ("WH", "文化社区", 4), ("ZQ", "站前社区", 5), ("TJ", "团结社区", 3),
-    ("FR", "繁荣社区", 4), ("XF", "幸福社区", 5), ("DF", "东方社区", 3),
+    ("WH", "文化社区", 4, "镇赉镇"), ("ZQ", "站前社区", 5, "镇赉镇"), ("TJ", "团结社区", 3, "镇赉镇"),
+    ("FR", "繁荣社区", 4, "建平乡"), ("XF", "幸福社区", 5, "建平乡"), ("DF", "东方社区", 3, "建平乡"),
 ]
 ESTATES = ["阳光小区", "粮库家属楼", "惠民小区", "平房区", "商业街", "教师楼", "供电小区",
            "水利家园"]
@@ -58,19 +59,19 @@ def sample_rows() -> list[list[str]]:
     names = (f"{s}{g}" for g, s in itertools.product(GIVEN, SURNAMES))
     phones = (f"1380000{n:04d}" for n in itertools.count(2001))
     rows = []
-    for code, name, grids in COMMUNITIES:
+    for code, name, grids, street in COMMUNITIES:
         for _ in range(3):
-            rows.append([code, name, "镇赉镇", "", "", "两委", next(names), next(phones)])
+            rows.append([code, name, street, "", "", "两委", next(names), next(phones)])
         for g in range(1, grids + 1):
             grid = f"第{'一二三四五六七八九'[g - 1]}网格"
             sections = [f"{ESTATES[(g + k) % len(ESTATES)]}片区" for k in range(1 + g % 2)]
             for section in sections:
-                rows.append([code, name, "镇赉镇", grid, section, "", "", ""])
+                rows.append([code, name, street, grid, section, "", "", ""])
             for _ in range(4):
-                rows.append([code, name, "镇赉镇", grid, "", "A", next(names), next(phones)])
+                rows.append([code, name, street, grid, "", "A", next(names), next(phones)])
             for section in sections:
                 for _ in range(3):
-                    rows.append([code, name, "镇赉镇", grid, section, "B", next(names),
+                    rows.append([code, name, street, grid, section, "B", next(names),
                                  next(phones)])
     return rows
 

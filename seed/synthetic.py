@@ -21,7 +21,7 @@ from seed.loader import load_categories
 from server.accounts.models import RoleGrant, User
 from server.catalogue.models import Category
 from server.extensions import db
-from server.grid.models import Community, Grid, Section, Team, TeamMember
+from server.grid.models import Community, Grid, Section, Street, Team, TeamMember
 from server.requests.models import Event, Rating, Request, RequestCounter
 
 
@@ -34,14 +34,15 @@ class Scale:
     residents: int
     requests: int
     days: int = 730
+    streets: int = 2  # streets (街道/乡镇) the communities are spread over, round robin
 
 
 SCALES = {
     "tiny": Scale(communities=2, grids=4, sections=6, members=40, residents=200, requests=600, days=90),
     "county": Scale(communities=12, grids=155, sections=189, members=5131, residents=30_000,
-                    requests=100_000),
+                    requests=100_000, streets=4),
     "city": Scale(communities=80, grids=1550, sections=1890, members=51_310, residents=300_000,
-                  requests=1_000_000),
+                  requests=1_000_000, streets=12),
 }
 
 PREFIX = "SYN"
@@ -93,9 +94,14 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
     tz = ZoneInfo(timezone)
 
     # --- places and teams -----------------------------------------------------------------
+    stid = _next_id(Street)
+    streets = [{"id": stid + i, "code": f"{PREFIX}S{i:02d}", "name": f"合成街道{i + 1:02d}",
+                "is_active": True} for i in range(scale.streets)]
+    _insert(Street.__table__, streets)
     cid, gid, sid, tid = _next_id(Community), _next_id(Grid), _next_id(Section), _next_id(Team)
     communities = [{"id": cid + i, "code": f"{PREFIX}{i:03d}", "name": f"示范社区{i + 1:03d}",
-                    "district": "合成数据", "is_active": True} for i in range(scale.communities)]
+                    "street_id": streets[i % len(streets)]["id"], "is_active": True}
+                   for i in range(scale.communities)]
     grids = [{"id": gid + i, "community_id": communities[i % scale.communities]["id"],
               "name": f"第{i + 1}网格", "is_active": True} for i in range(scale.grids)]
     sections = []
@@ -130,7 +136,8 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
         members_of_team.setdefault(team["id"], []).append(user_id)
         for role in ("resident", "member"):
             grants.append({"id": rid_grant + len(grants), "user_id": user_id, "role": role,
-                           "community_id": None, "granted_by_id": None, "created_at": now})
+                           "community_id": None, "street_id": None, "granted_by_id": None,
+                           "created_at": now})
     for c in communities:
         user_id = uid + len(users)
         users.append({"id": user_id, "openid": f"syn-c-{seed}-{c['code']}", "nickname": "书记",
@@ -138,7 +145,17 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
                       "is_active": True, "created_at": now - timedelta(days=scale.days)})
         for role, scope in (("resident", None), ("committee", c["id"])):
             grants.append({"id": rid_grant + len(grants), "user_id": user_id, "role": role,
-                           "community_id": scope, "granted_by_id": None, "created_at": now})
+                           "community_id": scope, "street_id": None, "granted_by_id": None,
+                           "created_at": now})
+    for street in streets:  # one staff account per street (街道干部)
+        user_id = uid + len(users)
+        users.append({"id": user_id, "openid": f"syn-s-{seed}-{street['code']}", "nickname": "街道",
+                      "name": "街道干部", "phone": None, "home_community_id": None,
+                      "home_section_id": None, "is_active": True,
+                      "created_at": now - timedelta(days=scale.days)})
+        grants.append({"id": rid_grant + len(grants), "user_id": user_id, "role": "street",
+                       "community_id": None, "street_id": street["id"], "granted_by_id": None,
+                       "created_at": now})
     first_resident = uid + len(users)
     for i in range(scale.residents):
         section = sections[i % len(sections)]
@@ -148,7 +165,8 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
                       "home_section_id": section["id"], "is_active": True,
                       "created_at": now - timedelta(days=scale.days)})
         grants.append({"id": rid_grant + len(grants), "user_id": first_resident + i, "role": "resident",
-                       "community_id": None, "granted_by_id": None, "created_at": now})
+                       "community_id": None, "street_id": None, "granted_by_id": None,
+                           "created_at": now})
     _insert(User.__table__, users)
     _insert(RoleGrant.__table__, grants)
     _insert(TeamMember.__table__, memberships)
@@ -253,8 +271,8 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
     flush()
     _insert(RequestCounter.__table__, [{"community_id": c, "day": d, "value": v}
                                        for (c, d), v in sorted(counters.items())])
-    _fix_sequences([Community, Grid, Section, Team, User, RoleGrant, TeamMember, Request, Event, Rating])
+    _fix_sequences([Street, Community, Grid, Section, Team, User, RoleGrant, TeamMember, Request, Event, Rating])
     db.session.commit()
-    return {"communities": len(communities), "grids": len(grids), "sections": len(sections),
+    return {"streets": len(streets), "communities": len(communities), "grids": len(grids), "sections": len(sections),
             "teams": len(teams_a) + len(teams_b), "members": scale.members,
             "residents": scale.residents, **totals}

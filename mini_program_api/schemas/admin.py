@@ -16,16 +16,38 @@ def _name(**kwargs):
 # --- places and teams ---------------------------------------------------------------------------
 
 
-class CommunityIn(StrictSchema):
-    code = ma.fields.String(required=True, validate=ma.validate.Regexp(
-        r"^[A-Za-z0-9]{1,16}$", error="letters and digits, at most 16"))
+def _code(**kwargs):
+    return ma.fields.String(validate=ma.validate.Regexp(
+        r"^[A-Za-z0-9]{1,16}$", error="letters and digits, at most 16"), **kwargs)
+
+
+class StreetIn(StrictSchema):
+    code = _code(required=True)
     name = _name(required=True)
-    district = Text(64, load_default=None, allow_none=True)
+
+
+class StreetPatch(StrictSchema):
+    name = _name()
+    is_active = ma.fields.Boolean(metadata={"description": "false retires (停用), true restores"})
+
+
+class StreetAdminOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    is_active = ma.fields.Boolean()
+
+
+class CommunityIn(StrictSchema):
+    code = _code(required=True)
+    name = _name(required=True)
+    street_id = Id(load_default=None, allow_none=True,
+                   metadata={"description": "the street (街道/乡镇) it belongs to"})
 
 
 class CommunityPatch(StrictSchema):
     name = _name()
-    district = Text(64, allow_none=True)
+    street_id = Id(allow_none=True, metadata={"description": "move to another street"})
     is_active = ma.fields.Boolean(metadata={"description": "false retires (停用), true restores"})
 
 
@@ -73,7 +95,8 @@ class CommunityAdminOut(ma.Schema):
     id = ma.fields.Integer()
     code = ma.fields.String()
     name = ma.fields.String()
-    district = ma.fields.String(allow_none=True)
+    street_id = ma.fields.Integer(allow_none=True)
+    district = ma.fields.String(allow_none=True, metadata={"description": "the street's name"})
     is_active = ma.fields.Boolean()
 
 
@@ -201,10 +224,12 @@ class LinkedOut(ma.Schema):
 class RoleIn(StrictSchema):
     """``user_id`` (an account) or ``person_id`` (imported, maybe not yet logged in)."""
 
-    role = ma.fields.String(required=True, validate=ma.validate.OneOf(["committee", "admin"]))
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        ["committee", "street", "county", "admin"]))
     user_id = Id()
     person_id = Id()
     community_id = Id(metadata={"description": "required for committee"})
+    street_id = Id(metadata={"description": "required for street"})
 
 
 class RoleOut(ma.Schema):
@@ -212,6 +237,7 @@ class RoleOut(ma.Schema):
     user_id = ma.fields.Integer(allow_none=True)
     person_id = ma.fields.Integer(allow_none=True)
     community_id = ma.fields.Integer(allow_none=True)
+    street_id = ma.fields.Integer(allow_none=True)
 
 
 class AuditOut(ma.Schema):

@@ -48,4 +48,6 @@ class MeOut(UserOut):
     phone = ma.fields.String(allow_none=True, metadata={"description": "masked: 138****1234"})
     teams = ma.fields.List(ma.fields.Nested(TeamRefOut))
     committee_of = ma.fields.List(ma.fields.Integer())
+    street_of = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "streets whose staff the caller is (role street)"})
     inservice = ma.fields.List(ma.fields.Nested(InServiceProfileOut))

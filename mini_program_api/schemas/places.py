@@ -21,7 +21,8 @@ class CommunityOut(ma.Schema):
     id = ma.fields.Integer()
     code = ma.fields.String()
     name = ma.fields.String()
-    district = ma.fields.String(allow_none=True)
+    street_id = ma.fields.Integer(allow_none=True)
+    district = ma.fields.String(allow_none=True, metadata={"description": "its street's name"})
 
 
 class CommunityDetailOut(CommunityOut):

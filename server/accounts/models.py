@@ -44,7 +44,8 @@ class User(db.Model):
 
 
 class RoleGrant(db.Model):
-    """A role held by a user; committee grants are scoped to one community."""
+    """A role held by a user; committee grants are scoped to one community, street grants
+    to one street."""
 
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("user_id", "role", "community_id"),)
@@ -53,6 +54,7 @@ class RoleGrant(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -109,3 +109,26 @@ def has_role(user_id: int, role: Role) -> bool:
             select(exists().where(RoleGrant.user_id == user_id, RoleGrant.role == role))
         )
     )
+
+
+def street_ids_of(user_id: int) -> list[int]:
+    """The streets whose staff ``user_id`` is (role ``street``), fresh from the database."""
+    return list(db.session.scalars(select(RoleGrant.street_id).where(
+        RoleGrant.user_id == user_id, RoleGrant.role == Role.STREET,
+        RoleGrant.street_id.is_not(None))))
+
+
+def is_county(user_id: int) -> bool:
+    return has_role(user_id, Role.COUNTY)
+
+
+def supervises_community(user_id: int, community_id: int) -> bool:
+    """Staff above the community: the county centre, or the street the community belongs to."""
+    from server.grid.models import Community
+
+    if is_county(user_id):
+        return True
+    return bool(db.session.scalar(select(exists().where(
+        Community.id == community_id, Community.street_id.is_not(None),
+        RoleGrant.user_id == user_id, RoleGrant.role == Role.STREET,
+        RoleGrant.street_id == Community.street_id))))

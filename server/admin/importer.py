@@ -24,7 +24,7 @@ from server.admin import people, service
 from server.admin.models import Person
 from server.extensions import db
 from server.grid.enums import Post
-from server.grid.models import Community, Grid, Section, Team
+from server.grid.models import Community, Grid, Section, Street, Team
 
 MAX_ROWS = 100_000
 COMMITTEE = "committee"
@@ -41,15 +41,17 @@ class Column:
 COLUMNS = [
     Column("community_code", "社区编码", "community code", 16),
     Column("community_name", "社区名称", "community name"),
-    Column("district", "所属街道", "district"),
+    Column("street", "所属街道", "street"),
     Column("grid", "网格", "grid"),
     Column("section", "片区", "section"),
     Column("post", "岗位", "post", 16),
     Column("name", "姓名", "name"),
     Column("phone", "手机号", "phone", 20),
 ]
-REQUIRED = {c.key for c in COLUMNS} - {"district"}
+REQUIRED = {c.key for c in COLUMNS} - {"street"}
 _BY_TOKEN = {t: c for c in COLUMNS for t in (c.key, c.zh, c.en.replace(" ", "_"))}
+# Files of the first milestone named the street column "district"; 街道/乡镇 also read well.
+_BY_TOKEN.update({t: COLUMNS[2] for t in ("district", "街道", "乡镇", "街道/乡镇")})
 _POSTS = {"a": Post.A, "a岗": Post.A, "b": Post.B, "b岗": Post.B, "两委": COMMITTEE,
           "社区两委": COMMITTEE, "委员会": COMMITTEE, "committee": COMMITTEE}
 _CODE = re.compile(r"[A-Z0-9]{1,16}")
@@ -87,7 +89,7 @@ class Row:
     line: int
     community_code: str
     community_name: str
-    district: str
+    street: str
     grid: str
     section: str
     post: str | None
@@ -162,6 +164,7 @@ class _Known:
 
     def __init__(self):
         self.communities = {c.code: c for c in db.session.scalars(select(Community))}
+        self.streets = {s.name: s for s in db.session.scalars(select(Street))}
         self.grids = {(g.community_id, g.name): g for g in db.session.scalars(select(Grid))}
         self.sections = {(s.grid_id, s.name): s for s in db.session.scalars(select(Section))}
         teams = list(db.session.scalars(select(Team)))
@@ -214,7 +217,7 @@ def _parse_row(line: int, cells: list[str],
             bad("post", "填写了人员但缺少岗位", "a person needs a post")
     elif post is not None:
         bad("name", "填写了岗位但缺少姓名和手机号", "a post needs a name and a phone")
-    row = Row(line, code, values["community_name"], values["district"], values["grid"],
+    row = Row(line, code, values["community_name"], values["street"], values["grid"],
               values["section"], post, values["name"], phone)
     return row, errors
 
@@ -223,8 +226,19 @@ def _check_against(rows: list[Row], known: _Known) -> list[RowError]:
     """Rules across rows and against the database: names agree, retired places take nobody."""
     errors: list[RowError] = []
     names: dict[str, tuple[str, int]] = {}
+    streets: dict[str, tuple[str, int]] = {}
     phones: dict[str, tuple[str, int]] = {}
     for row in rows:
+        if row.street:
+            first = streets.setdefault(row.community_code, (row.street, row.line))
+            if first[0] != row.street:
+                errors.append(RowError(
+                    row.line, "street",
+                    f"社区编码 {row.community_code} 在第{first[1]}行属于街道「{first[0]}」",
+                    f"community {row.community_code} has another street on line {first[1]}"))
+            street = known.streets.get(row.street)
+            if street is not None and not street.is_active:
+                errors.append(RowError(row.line, "street", "街道已停用", "the street is retired"))
         if row.community_name:
             first = names.setdefault(row.community_code, (row.community_name, row.line))
             if first[0] != row.community_name:
@@ -310,22 +324,22 @@ def validate(table: list[list[str]], *,
 
 def _write(rows: list[Row], *, actor: User | None, now: datetime, track: Track) -> dict:
     known = _Known()
-    counts = dict.fromkeys(("communities", "grids", "sections", "teams", "people", "posts",
-                            "committee_seats", "linked", "updated"), 0)
+    counts = dict.fromkeys(("streets", "communities", "grids", "sections", "teams", "people",
+                            "posts", "committee_seats", "linked", "updated"), 0)
     names = {r.community_code: r.community_name for r in rows if r.community_name}
-    districts = {r.community_code: r.district for r in rows if r.district}
+    streets = {r.community_code: _street(known, r.street, counts) for r in rows if r.street}
     for row in track(rows, len(rows), "写入 writing"):
         community = known.communities.get(row.community_code)
         if community is None:
             community = Community(code=row.community_code, name=names[row.community_code],
-                                  district=districts.get(row.community_code))
+                                  street_id=streets.get(row.community_code))
             db.session.add(community)
             db.session.flush()
             known.communities[community.code] = community
             counts["communities"] += 1
         else:
             wanted = {"name": names.get(community.code, community.name),
-                      "district": districts.get(community.code, community.district)}
+                      "street_id": streets.get(community.code, community.street_id)}
             if any(getattr(community, k) != v for k, v in wanted.items()):
                 for key, value in wanted.items():
                     setattr(community, key, value)
@@ -361,6 +375,22 @@ def _write(rows: list[Row], *, actor: User | None, now: datetime, track: Track) 
                 counts["posts"] += people.add_post(person, team, actor=actor, now=now,
                                                    via="import")
     return counts
+
+
+def _street(known: _Known, name: str, counts: dict) -> int:
+    """The street of that name, created (with the next free code ``S###``) when new."""
+    street = known.streets.get(name)
+    if street is None:
+        taken = {s.code for s in known.streets.values()}
+        number = len(taken) + 1
+        while f"S{number:03d}" in taken:
+            number += 1
+        street = Street(code=f"S{number:03d}", name=name)
+        db.session.add(street)
+        db.session.flush()
+        known.streets[name] = street
+        counts["streets"] += 1
+    return street.id
 
 
 def _place(index: dict, key, counts: dict, name: str, make):

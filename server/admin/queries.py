@@ -9,7 +9,7 @@ from server.admin import service
 from server.admin.models import AuditEntry
 from server.catalogue.models import Category
 from server.duty.models import Department
-from server.grid.models import Community
+from server.grid.models import Community, Street
 from server.http import keyset_page
 
 
@@ -19,11 +19,18 @@ def communities(*, actor: User, page: dict) -> dict:
     return keyset_page(select(Community), Community.id, page, descending=False)
 
 
+def streets(*, actor: User, page: dict) -> dict:
+    """Every street, retired ones included, in the order they were created."""
+    service.require_admin(actor)
+    return keyset_page(select(Street), Street.id, page, descending=False)
+
+
 def community_tree(*, actor: User, community_id: int) -> dict:
     community = service.community_tree(actor=actor, community_id=community_id)
     return {
         "id": community.id, "code": community.code, "name": community.name,
-        "district": community.district, "is_active": community.is_active,
+        "street_id": community.street_id, "district": community.district,
+        "is_active": community.is_active,
         "grids": community.grids, "teams": service.teams_of_community(community.id),
     }
 

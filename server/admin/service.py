@@ -22,7 +22,7 @@ from server.duty.models import Department
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.enums import Post
-from server.grid.models import Community, Grid, Section, Team
+from server.grid.models import Community, Grid, Section, Street, Team
 from server.requests.enums import Hop
 
 # --- powers -----------------------------------------------------------------------------------
@@ -92,25 +92,62 @@ def normalize_code(code: str) -> str:
     return code.strip().upper()
 
 
-def create_community(*, actor: User, code: str, name: str, district: str | None = None,
+def create_street(*, actor: User, code: str, name: str, now: datetime) -> Street:
+    """A street or township (街道/乡镇) of the county."""
+    require_admin(actor)
+    code = normalize_code(code)
+    taken = db.session.scalar(select(Street.id).where((Street.code == code) | (Street.name == name)))
+    if taken is not None:
+        raise Conflict("街道编码或名称已存在", code=40910, errors={"code": ["already exists"]})
+    street = Street(code=code, name=name)
+    db.session.add(street)
+    db.session.flush()
+    audit(actor=actor, action="street.create", subject="street", subject_id=street.id,
+          data={"code": code, "name": name}, now=now)
+    commit_or_conflict("街道编码或名称已存在")
+    return street
+
+
+def update_street(*, actor: User, street_id: int, changes: dict, now: datetime) -> Street:
+    """Rename, retire or restore a street; its communities and their history stay."""
+    require_admin(actor)
+    street = _get(Street, street_id, "街道不存在")
+    return _update(street, changes, actor=actor, subject="street", community_id=None, now=now,
+                   conflict_msg="街道名称已存在")
+
+
+def _active_street(street_id: int | None) -> int | None:
+    """A street a community may be put under: it exists and is not retired (else 422)."""
+    if street_id is None:
+        return None
+    street = db.session.get(Street, street_id)
+    if street is None or not street.is_active:
+        raise Invalid("街道不存在或已停用", errors={"street_id": ["unknown or retired street"]})
+    return street.id
+
+
+def create_community(*, actor: User, code: str, name: str, street_id: int | None = None,
                      now: datetime) -> Community:
     require_admin(actor)
     code = normalize_code(code)
     if db.session.scalar(select(Community.id).where(Community.code == code)) is not None:
         raise Conflict("社区编码已存在", code=40910, errors={"code": ["already exists"]})
-    community = Community(code=code, name=name, district=district)
+    community = Community(code=code, name=name, street_id=_active_street(street_id))
     db.session.add(community)
     db.session.flush()
     audit(actor=actor, action="community.create", subject="community", subject_id=community.id,
-          community_id=community.id, data={"code": code, "name": name}, now=now)
+          community_id=community.id, data={"code": code, "name": name, "street_id": street_id},
+          now=now)
     commit_or_conflict("社区编码已存在")
     return community
 
 
 def update_community(*, actor: User, community_id: int, changes: dict, now: datetime) -> Community:
-    """Rename, move to another district, retire or restore a community."""
+    """Rename, move to another street, retire or restore a community."""
     require_admin(actor)
     community = _get(Community, community_id, "社区不存在")
+    if changes.get("street_id") is not None and changes["street_id"] != community.street_id:
+        _active_street(changes["street_id"])
     return _update(community, changes, actor=actor, subject="community",
                    community_id=community.id, now=now, conflict_msg="社区编码已存在")
 
@@ -306,35 +343,49 @@ def update_department(*, actor: User, department_id: int, changes: dict,
 # --- roles --------------------------------------------------------------------------------------
 
 
-def grant(user: User, role: Role, *, community_id: int | None = None, actor: User | None,
-          now: datetime, via: str = "admin") -> bool:
+def _grant_clause(user: User, role: Role, community_id: int | None, street_id: int | None):
+    return (RoleGrant.user_id == user.id, RoleGrant.role == role,
+            RoleGrant.community_id.is_(None) if community_id is None
+            else RoleGrant.community_id == community_id,
+            RoleGrant.street_id.is_(None) if street_id is None
+            else RoleGrant.street_id == street_id)
+
+
+def _role_data(role: Role, via: str, street_id: int | None) -> dict:
+    data = {"role": role.value, "via": via}
+    if street_id is not None:
+        data["street_id"] = street_id
+    return data
+
+
+def grant(user: User, role: Role, *, community_id: int | None = None,
+          street_id: int | None = None, actor: User | None, now: datetime,
+          via: str = "admin") -> bool:
     """Give ``user`` a role (no commit); True when it was new. Audited."""
     found = db.session.scalar(select(RoleGrant).where(
-        RoleGrant.user_id == user.id, RoleGrant.role == role,
-        RoleGrant.community_id.is_(None) if community_id is None
-        else RoleGrant.community_id == community_id))
+        *_grant_clause(user, role, community_id, street_id)))
     if found is not None:
         return False
     db.session.add(RoleGrant(user_id=user.id, role=role, community_id=community_id,
-                             granted_by_id=actor.id if actor else None, created_at=now))
+                             street_id=street_id, granted_by_id=actor.id if actor else None,
+                             created_at=now))
     audit(actor=actor, action="role.grant", subject="role", user_id=user.id,
-          community_id=community_id, data={"role": role.value, "via": via}, now=now)
+          community_id=community_id, data=_role_data(role, via, street_id), now=now)
     db.session.flush()
     db.session.expire(user, ["grants"])
     return True
 
 
-def revoke(user: User, role: Role, *, community_id: int | None = None, actor: User | None,
-           now: datetime, via: str = "admin") -> bool:
+def revoke(user: User, role: Role, *, community_id: int | None = None,
+           street_id: int | None = None, actor: User | None, now: datetime,
+           via: str = "admin") -> bool:
     found = db.session.scalar(select(RoleGrant).where(
-        RoleGrant.user_id == user.id, RoleGrant.role == role,
-        RoleGrant.community_id.is_(None) if community_id is None
-        else RoleGrant.community_id == community_id))
+        *_grant_clause(user, role, community_id, street_id)))
     if found is None:
         return False
     db.session.delete(found)
     audit(actor=actor, action="role.revoke", subject="role", user_id=user.id,
-          community_id=community_id, data={"role": role.value, "via": via}, now=now)
+          community_id=community_id, data=_role_data(role, via, street_id), now=now)
     db.session.flush()
     db.session.expire(user, ["grants"])
     return True
@@ -356,8 +407,9 @@ def _target(user_id: int | None, person_id: int | None) -> tuple[User | None, Pe
 
 def grant_role(*, actor: User, role: Role, user_id: int | None = None,
                person_id: int | None = None, community_id: int | None = None,
-               now: datetime) -> dict:
-    """Admin grants committee (of one community) or admin; only admins may.
+               street_id: int | None = None, now: datetime) -> dict:
+    """Admin grants committee (of one community), street (staff of one street), county or
+    admin; only admins may.
 
     A person not yet linked keeps a committee seat that becomes the role when they log in.
     Team membership (role ``member``) goes through ``people.add_member``.
@@ -370,22 +422,23 @@ def grant_role(*, actor: User, role: Role, user_id: int | None = None,
             _seat(person, community.id, active=True, actor=actor, now=now)
         if user is not None:
             grant(user, Role.COMMITTEE, community_id=community.id, actor=actor, now=now)
-    elif role == Role.ADMIN:
+    elif role in (Role.ADMIN, Role.COUNTY, Role.STREET):
         if user is None:
-            raise Invalid("管理员角色只能授予已登录过的账号", errors={"person_id": ["not linked"]})
-        grant(user, Role.ADMIN, actor=actor, now=now)
+            raise Invalid("该角色只能授予已登录过的账号", errors={"person_id": ["not linked"]})
+        if role == Role.STREET:
+            street_id = _get(Street, _required_street(street_id), "街道不存在").id
+        grant(user, role, street_id=street_id if role == Role.STREET else None, actor=actor,
+              now=now)
     else:
-        raise Invalid("此接口只授予 committee 或 admin；服务队成员请用服务队成员接口",
-                      errors={"role": ["committee or admin"]})
+        raise Invalid(_ROLES_HERE, errors={"role": ["committee, street, county or admin"]})
     db.session.commit()
-    return {"user_id": user.id if user else None, "person_id": person.id if person else None,
-            "role": role.value, "community_id": community_id}
+    return _role_out(user, person, role, community_id, street_id)
 
 
 def revoke_role(*, actor: User, role: Role, user_id: int | None = None,
                 person_id: int | None = None, community_id: int | None = None,
-                now: datetime) -> dict:
-    """Take back committee or admin; the last admin cannot be removed (409)."""
+                street_id: int | None = None, now: datetime) -> dict:
+    """Take back committee, street, county or admin; the last admin cannot be removed (409)."""
     require_admin(actor)
     user, person = _target(user_id, person_id)
     changed = False
@@ -406,14 +459,34 @@ def revoke_role(*, actor: User, role: Role, user_id: int | None = None,
         if admins <= 1 and accounts.has_role(user.id, Role.ADMIN):
             raise Conflict("不能撤销最后一位平台管理员", code=40912)
         changed = revoke(user, Role.ADMIN, actor=actor, now=now)
+    elif role in (Role.COUNTY, Role.STREET):
+        if user is None:
+            raise NotFound("该人员没有此角色")
+        if role == Role.STREET:
+            _required_street(street_id)
+        changed = revoke(user, role, street_id=street_id if role == Role.STREET else None,
+                         actor=actor, now=now)
     else:
-        raise Invalid("此接口只撤销 committee 或 admin；服务队成员请用服务队成员接口",
-                      errors={"role": ["committee or admin"]})
+        raise Invalid(_ROLES_HERE, errors={"role": ["committee, street, county or admin"]})
     if not changed:
         raise NotFound("该人员没有此角色")
     db.session.commit()
+    return _role_out(user, person, role, community_id, street_id)
+
+
+_ROLES_HERE = "此接口只授予或撤销 committee、street、county 或 admin；服务队成员请用服务队成员接口"
+
+
+def _role_out(user, person, role: Role, community_id, street_id) -> dict:
     return {"user_id": user.id if user else None, "person_id": person.id if person else None,
-            "role": role.value, "community_id": community_id}
+            "role": role.value, "community_id": community_id,
+            "street_id": street_id if role == Role.STREET else None}
+
+
+def _required_street(street_id: int | None) -> int:
+    if street_id is None:
+        raise Invalid("街道角色必须指定街道", errors={"street_id": ["required for street"]})
+    return street_id
 
 
 def _required_community(community_id: int | None) -> int:

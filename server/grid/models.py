@@ -9,18 +9,40 @@ from server.extensions import db
 from server.types import UTCDateTime
 
 
+class Street(db.Model):
+    """A street or township (街道/乡镇): the level between the county and its communities.
+
+    A deployment serves one county (``COUNTY_NAME``); its streets are rows, created, edited and
+    retired by the admin. Retiring keeps the street's communities and their history.
+    """
+
+    __tablename__ = "streets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
 class Community(db.Model):
     __tablename__ = "communities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    district: Mapped[str | None] = mapped_column(String(64))
+    # The street it belongs to; None only for a community the admin has not placed yet.
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
 
+    street: Mapped[Street | None] = relationship(lazy="joined")
     grids: Mapped[list[Grid]] = relationship(
         back_populates="community", order_by="Grid.id", lazy="selectin"
     )
+
+    @property
+    def district(self) -> str | None:
+        """The street's name, where the first milestone kept a free-text ``district``."""
+        return self.street.name if self.street is not None else None
 
 
 class Grid(db.Model):

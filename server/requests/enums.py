@@ -69,4 +69,6 @@ class Relation(StrEnum):
     TEAM = "team"  # member of the team it is dispatched to
     HANDLER = "handler"
     COMMITTEE = "committee"  # committee of the request's community
+    STREET = "street"  # staff of the street the request's community belongs to
+    COUNTY = "county"  # the county centre
     SYSTEM = "system"

@@ -36,6 +36,10 @@ def relations(request: Request, user: User) -> set[Relation]:
         found.add(Relation.TEAM)
     if accounts.is_committee_of(user.id, request.community_id):
         found.add(Relation.COMMITTEE)
+    if accounts.is_county(user.id):
+        found.add(Relation.COUNTY)
+    elif accounts.supervises_community(user.id, request.community_id):
+        found.add(Relation.STREET)
     return found
 
 

@@ -92,7 +92,7 @@ def decide(request: Request, action: Action, relations: set[Relation]) -> tuple[
     standing = rule.who & relations
     if not standing:
         raise Forbidden(f"您无权执行此操作 ({action})")
-    for preferred in (R.HANDLER, R.TEAM, R.OWNER, R.COMMITTEE, R.SYSTEM):
+    for preferred in (R.HANDLER, R.TEAM, R.OWNER, R.COMMITTEE, R.STREET, R.COUNTY, R.SYSTEM):
         if preferred in standing:
             return rule, preferred
     raise AssertionError("unreachable")

@@ -125,6 +125,10 @@ def _actor(event, users: dict) -> str:
         return "居民"
     if role == Relation.COMMITTEE:
         return "社区两委"
+    if role == Relation.STREET:
+        return "街道"
+    if role == Relation.COUNTY:
+        return "县城乡治理服务中心"
     if role == Relation.SYSTEM:
         return "系统"
     return display_name(users.get(event.actor_id))

@@ -12,11 +12,14 @@ from server.grid.models import Team
 
 
 def test_admin_builds_a_community_with_grids_sections_and_their_teams(world, admin):
+    street = admin.post("/api/v1/admin/streets", {"code": "tt", "name": "坦途镇"})
+    assert street.status == 201, street.body
     created = admin.post("/api/v1/admin/communities",
-                         {"code": "wh", "name": "文化社区", "district": "镇赉镇"})
+                         {"code": "wh", "name": "文化社区", "street_id": street.data["id"]})
     assert created.status == 201, created.body
     cid = created.data["id"]
     assert created.data["code"] == "WH"
+    assert (created.data["street_id"], created.data["district"]) == (street.data["id"], "坦途镇")
     grid = admin.post(f"/api/v1/admin/communities/{cid}/grids", {"name": "第一网格"})
     assert grid.status == 201
     section = admin.post(f"/api/v1/admin/grids/{grid.data['id']}/sections", {"name": "阳光片区"})
@@ -42,7 +45,8 @@ def test_admin_builds_a_community_with_grids_sections_and_their_teams(world, adm
     assert request["team_id"] == team_a.id and request["hop"] == "A"
 
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
-    assert [e.action for e in entries][:3] == ["community.create", "grid.create", "section.create"]
+    assert [e.action for e in entries][:4] == ["street.create", "community.create", "grid.create",
+                                               "section.create"]
     assert {e.actor_id for e in entries} == {world.user("demo-admin").id}
     assert entries[0].created_at == world.clock.now()
 

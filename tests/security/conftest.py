@@ -13,6 +13,8 @@ ROLES = {
     "committee": "demo-committee",
     "other_committee": "js-committee",  # committee of the other community
     "admin": "demo-admin",
+    "street": "demo-street",  # staff of the first community's street (the other is elsewhere)
+    "county": "demo-county",
 }
 
 

@@ -149,9 +149,13 @@ def req(status="dispatched"):
 
 
 RID = "/api/v1/requests/<int:request_id>"
-STAFF_VIEW = dict(resident=200, member=200, committee=200)  # owner, team, committee see it
+# Owner, team, committee, the street of its community and the county see a request.
+STAFF_VIEW = dict(resident=200, member=200, committee=200, street=200, county=200)
+# Street and county staff see the request but act on it only through supervision.
+ABOVE = dict(street=403, county=403)
 # Activities are seen by the members and committee of their community (and admins) only.
-NO_STAFF_SEAT = dict(resident=404, resident2=404, other_committee=404)
+# Street and county staff hold no seat in a community's activities either.
+NO_STAFF_SEAT = dict(resident=404, resident2=404, other_committee=404, street=404, county=404)
 
 MATRIX: dict[tuple[str, str], tuple] = {
     # auth and account
@@ -193,33 +197,33 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/api/v1/review", "GET"): (None, None, row(403, committee=200, other_committee=200)),
     ("/api/v1/review/lights", "GET"): (None, None, row(403, committee=200, other_committee=200)),
     (RID, "GET"): (req(), None, row(404, **STAFF_VIEW)),
-    (RID + "/contact", "GET"): (req(), None, row(404, resident=200, member=200, committee=200)),
-    (RID + "/cancel", "POST"): (req(), None, row(404, resident=200, member=403, committee=403)),
-    (RID + "/accept", "POST"): (req(), None, row(404, resident=403, member=200, committee=403)),
+    (RID + "/contact", "GET"): (req(), None, row(404, **STAFF_VIEW)),  # masked above
+    (RID + "/cancel", "POST"): (req(), None, row(404, **ABOVE, resident=200, member=403, committee=403)),
+    (RID + "/accept", "POST"): (req(), None, row(404, **ABOVE, resident=403, member=200, committee=403)),
     (RID + "/progress", "POST"): (req("accepted"), {"note": "处理中"},
-                                  row(404, resident=403, member=200, committee=403)),
+                                  row(404, **ABOVE, resident=403, member=200, committee=403)),
     (RID + "/resolve", "POST"): (req("accepted"), {"note": "已处理"},
-                                 row(404, resident=403, member=200, committee=403)),
+                                 row(404, **ABOVE, resident=403, member=200, committee=403)),
     (RID + "/approve", "POST"): (req("resolved"), None,
-                                 row(404, resident=403, member=403, committee=200)),
+                                 row(404, **ABOVE, resident=403, member=403, committee=200)),
     (RID + "/return", "POST"): (req("resolved"), {"reason": "请补充照片"},
-                                row(404, resident=403, member=403, committee=200)),
+                                row(404, **ABOVE, resident=403, member=403, committee=200)),
     (RID + "/assign", "POST"): (req(), lambda w: {"member_id": w.user("demo-member-a2").id},
-                                row(404, resident=403, member=403, committee=200)),
+                                row(404, **ABOVE, resident=403, member=403, committee=200)),
     (RID + "/reject", "POST"): (req(), {"reason": "非本社区事项"},
-                                row(404, resident=403, member=403, committee=200)),
+                                row(404, **ABOVE, resident=403, member=403, committee=200)),
     (RID + "/escalate", "POST"): (req(), {"department": "housing", "note": "需要维修"},
-                                  row(404, resident=403, member=403, committee=200)),
+                                  row(404, **ABOVE, resident=403, member=403, committee=200)),
     (RID + "/rate", "POST"): (req("closed"), {"resolved": True, "satisfaction": "satisfied"},
-                              row(404, resident=200, member=403, committee=403)),
+                              row(404, **ABOVE, resident=200, member=403, committee=403)),
     (RID + "/reopen", "POST"): (req("rated"), {"reason": "问题仍然存在"},
-                                row(404, resident=200, member=403, committee=403)),
+                                row(404, **ABOVE, resident=200, member=403, committee=403)),
     (RID + "/whistle/report", "POST"): (req("referred"), {"note": "住建局已到场"},
-                                        row(404, resident=403, member=403, committee=200)),
+                                        row(404, **ABOVE, resident=403, member=403, committee=200)),
     (RID + "/whistle/response", "POST"): (req("referred"), {"note": "已修好"},
-                                          row(404, resident=403, member=403, committee=200)),
+                                          row(404, **ABOVE, resident=403, member=403, committee=200)),
     (RID + "/moderation/clear", "POST"): (req(), None,
-                                          row(404, resident=403, member=403, committee=409)),
+                                          row(404, **ABOVE, resident=403, member=403, committee=409)),
     ("/api/v1/moderation", "GET"): (None, None, row(403, committee=200, other_committee=200)),
     # duty
     ("/api/v1/teams/<int:team_id>/shifts", "GET"): (
@@ -266,7 +270,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
         "starts_at": (w.clock.now() + timedelta(days=2)).isoformat(),
         "ends_at": (w.clock.now() + timedelta(days=2, hours=2)).isoformat(),
         "capacity": 5, "hours": 2}, row(403, committee=201)),
-    ("/api/v1/activities", "GET"): (None, None, row(200, resident=403, resident2=403)),
+    ("/api/v1/activities", "GET"): (None, None,
+                                    row(200, resident=403, resident2=403, street=403, county=403)),
     ("/api/v1/activities/<int:activity_id>", "GET"): (
         lambda w: {"activity_id": an_activity(w)}, None, row(200, **NO_STAFF_SEAT)),
     ("/api/v1/activities/<int:activity_id>/signups", "GET"): (
@@ -294,6 +299,12 @@ MATRIX: dict[tuple[str, str], tuple] = {
         row(403, admin=201)),
     ("/api/v1/admin/departments/<int:department_id>", "PATCH"): (
         lambda w: {"department_id": department_id(w)}, {"response_hours": 36}, row(403, admin=200)),
+    ("/api/v1/admin/streets", "GET"): (None, None, row(403, admin=200)),
+    ("/api/v1/admin/streets", "POST"): (None, lambda w: {
+        "code": f"ST{next(_n)}", "name": f"测试街道{next(_n)}"}, row(403, admin=201)),
+    ("/api/v1/admin/streets/<int:street_id>", "PATCH"): (
+        lambda w: {"street_id": w.community.street_id}, lambda w: {"name": f"镇赉镇{next(_n)}"},
+        row(403, admin=200)),
     ("/api/v1/admin/communities", "GET"): (None, None, row(403, admin=200)),
     ("/api/v1/admin/communities", "POST"): (None, lambda w: {
         "code": f"M{next(_n)}", "name": f"测试社区{next(_n)}"}, row(403, admin=201)),
@@ -301,7 +312,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
         lambda w: {"community_id": w.community.id}, None,
         row(403, committee=200, other_committee=404, admin=200)),
     ("/api/v1/admin/communities/<int:community_id>", "PATCH"): (
-        lambda w: {"community_id": w.community.id}, {"district": "镇赉镇"}, row(403, admin=200)),
+        lambda w: {"community_id": w.community.id}, lambda w: {"street_id": w.community.street_id},
+        row(403, admin=200)),
     ("/api/v1/admin/communities/<int:community_id>/grids", "POST"): (
         lambda w: {"community_id": w.community.id}, lambda w: {"name": f"新网格{next(_n)}"},
         row(403, admin=201)),
