@@ -49,6 +49,30 @@ def get_activity(activity_id: int):
     return {"activity": activity, "my_signup": queries.my_signup(activity, current_user)}
 
 
+@blp.patch("/<int:activity_id>")
+@login_required(blp)
+@blp.arguments(schemas.ActivityEditIn)
+@blp.response(200, schemas.ActivityOut)
+@blp.errors(403, 404, 409, 422)
+def edit(body, activity_id: int):
+    """Change time, place, capacity (never below the seats taken: 42252), title or description
+    before the activity starts; everyone signed up is notified."""
+    return service.edit_activity(actor=current_user, activity_id=bounded_id(activity_id),
+                                 now=clock.now(), **body)
+
+
+@blp.post("/<int:activity_id>/cancel")
+@login_required(blp)
+@blp.arguments(schemas.ActivityCancelIn)
+@blp.response(200, schemas.ActivityOut)
+@blp.errors(403, 404, 409, 422)
+def cancel(body, activity_id: int):
+    """Call the activity off with a reason: no sign-ups and no hours any more; everyone signed
+    up is notified. Refused once attendance was confirmed (40961)."""
+    return service.cancel_activity(actor=current_user, activity_id=bounded_id(activity_id),
+                                   now=clock.now(), **body)
+
+
 @blp.get("/<int:activity_id>/signups")
 @login_required(blp)
 @blp.response(200, schemas.SignupRowOut(many=True))

@@ -142,11 +142,13 @@ def create_section(body, grid_id: int):
 
 @blp.patch("/sections/<int:section_id>")
 @login_required(blp)
-@blp.arguments(schemas.PlacePatch)
+@blp.arguments(schemas.SectionPatch)
 @blp.response(200, schemas.SectionAdminOut)
 @blp.errors(403, 404, 409, 422)
 def update_section(body, section_id: int):
-    """Rename, retire or restore a section; a retired section takes no new requests (admin)."""
+    """Rename, retire or restore a section, or move it to another grid of its community
+    (``grid_id``: its A-post hop follows, its team and history stay with it); a retired
+    section takes no new requests (admin)."""
     return service.update_section(**_ctx(), section_id=bounded_id(section_id), changes=body)
 
 

@@ -61,6 +61,19 @@ def reject(body, registration_id: int):
                           now=clock.now(), **body)
 
 
+@blp.post("/registrations/<int:registration_id>/end")
+@login_required(blp)
+@blp.arguments(schemas.EndRegistrationIn)
+@blp.response(200, schemas.RegistrationOut)
+@blp.errors(404, 409, 422)
+def end(body, registration_id: int):
+    """End a pending or approved registration: the member themself (moved away, retired;
+    the committee is notified) or the committee with a reason (the member is notified). The
+    B-post seat is released; history stays."""
+    return service.end_registration(actor=current_user, registration_id=bounded_id(registration_id),
+                                    now=clock.now(), **body)
+
+
 @blp.post("/registrations/<int:registration_id>/evaluation")
 @login_required(blp)
 @blp.arguments(schemas.EvaluationIn)

@@ -84,8 +84,7 @@ def review(args):
 @blp.errors(404)
 def get_request(request_id: int):
     """One request with its timeline, for its owner, team, handler or committee."""
-    request, _ = service.get_visible(bounded_id(request_id), current_user)
-    return request
+    return service.read(request_id=bounded_id(request_id), viewer=current_user, now=clock.now())
 
 
 def _action(action: Action, schema, summary: str, *, note_field: str | None = None):

@@ -45,6 +45,8 @@ def from_environment() -> dict:
         "MAX_IMAGE_PIXELS": _int("MAX_IMAGE_PIXELS", 40_000_000),
         "TIMEZONE": _env("TIMEZONE", "Asia/Shanghai"),
         "REOPEN_WINDOW_DAYS": _int("REOPEN_WINDOW_DAYS", 7),
+        # A request reopened more often than this goes to the committee (0: no cap).
+        "REOPEN_MAX": _int("REOPEN_MAX", 2),
         "REDIS_URL": _env("REDIS_URL"),
         # WeChat platform services (server/wechat): see docs/wechat.md.
         "WECHAT_PUSH_TOKEN": _env("WECHAT_PUSH_TOKEN", None if production else "dev-push-token"),

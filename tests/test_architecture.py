@@ -11,7 +11,10 @@ import ast
 from pathlib import Path
 
 SERVER = Path(__file__).resolve().parent.parent / "server"
-NOT_DOMAINS = {"migrations"}
+# Not domains: the schema's history, and operations (metrics, logs, readiness, backups), which
+# every layer reports to and whose scrape-time collectors read every layer late, like
+# server/http or server/errors.
+NOT_DOMAINS = {"migrations", "ops"}
 
 
 def _domains() -> set[str]:

@@ -60,6 +60,10 @@ class PlacePatch(StrictSchema):
     is_active = ma.fields.Boolean(metadata={"description": "false retires (停用), true restores"})
 
 
+class SectionPatch(PlacePatch):
+    grid_id = Id(metadata={"description": "move the section to this grid of its community"})
+
+
 class TeamIn(StrictSchema):
     grid_id = Id(metadata={"description": "for the grid's A-post team (暖心服务团)"})
     section_id = Id(metadata={"description": "for the section's B-post team (先锋服务队)"})

@@ -83,6 +83,27 @@ class ActivityIn(StrictSchema):
     capacity = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(1, 10000))
     hours = ma.fields.Float(required=True, validate=ma.validate.Range(0.5, 24))
     description = Text(2000, load_default=None, allow_none=True)
+    place = Text(200, load_default=None, allow_none=True)
+
+
+class ActivityEditIn(StrictSchema):
+    """Only what changes; capacity never below the seats taken."""
+
+    title = Text(100, min_length=2)
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    capacity = ma.fields.Integer(strict=True, validate=ma.validate.Range(1, 10000))
+    description = Text(2000, allow_none=True)
+    place = Text(200, allow_none=True)
+
+
+class ActivityCancelIn(StrictSchema):
+    reason = Text(500, min_length=1, required=True)
+
+
+class EndRegistrationIn(StrictSchema):
+    reason = Text(500, load_default=None, allow_none=True,
+                  metadata={"description": "required when the committee ends it"})
 
 
 class ActivityArgs(PageArgs):
@@ -104,7 +125,10 @@ class ActivityOut(ma.Schema):
     taken = ma.fields.Integer()
     remaining = ma.fields.Function(lambda a: max(a.capacity - a.taken, 0))
     hours = ma.fields.Float()
+    place = ma.fields.String(allow_none=True)
     created_at = LocalDateTime()
+    cancelled_at = LocalDateTime(allow_none=True)
+    cancel_reason = ma.fields.String(allow_none=True)
 
 
 class SignupOut(ma.Schema):

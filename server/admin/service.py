@@ -211,8 +211,18 @@ def create_section(*, actor: User, grid_id: int, name: str, now: datetime) -> Se
 
 
 def update_section(*, actor: User, section_id: int, changes: dict, now: datetime) -> Section:
+    """Rename, retire or restore a section, or move it to another grid of its community
+    (``grid_id``): its B-post team, people and requests stay with it, and from now on its
+    A-post hop is the new grid's team (dispatch and escalation look the grid up)."""
     require_admin(actor)
     section = _get(Section, section_id, "片区不存在")
+    grid_id = changes.get("grid_id")
+    if grid_id is not None and grid_id != section.grid_id:
+        grid = db.session.get(Grid, grid_id)
+        if grid is None or grid.community_id != section.grid.community_id:
+            raise Invalid("只能移到本社区的网格", errors={"grid_id": ["not a grid of this community"]})
+        if not grid.is_active:
+            raise Conflict("网格已停用，不能移入片区", code=40911)
     return _update(section, changes, actor=actor, subject="section",
                    community_id=section.grid.community_id, now=now,
                    conflict_msg="该网格已有同名片区")

@@ -5,7 +5,7 @@ class RegistrationStatus(StrEnum):
     PENDING = "pending"  # waiting for the committee (待审核)
     APPROVED = "approved"  # serving on the B post of their section (已报到)
     REJECTED = "rejected"  # refused with a reason (未通过)
-    ENDED = "ended"  # superseded by a registration elsewhere (moved home) (已结束)
+    ENDED = "ended"  # ended by the member or the committee, or superseded elsewhere (已结束)
 
 
 LIVE_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
@@ -51,6 +51,11 @@ CODES = {
     40956: "活动尚未开始，不能确认出勤 (attendance before the activity starts)",
     40957: "未报名该活动 (not signed up)",
     40958: "报到未通过，不能评议 (evaluation of a registration never approved)",
+    40959: "报到已结束或未通过 (registration already ended or rejected)",
+    40960: "活动已取消 (activity cancelled)",
+    40961: "活动已确认出勤，不能取消 (attendance already confirmed: cannot cancel)",
+    42252: "名额不能少于已报名人数 (capacity below the seats taken)",
+    42253: "委员会结束报到须填写原因 (the committee ends a registration with a reason)",
     42250: "需要手机号 (no phone bound and none typed)",
     42251: "名单中有未报名的成员 (attendance for people not signed up)",
 }

@@ -78,8 +78,12 @@ class Activity(db.Model):
     capacity: Mapped[int]
     taken: Mapped[int] = mapped_column(default=0)
     hours: Mapped[float]
+    place: Mapped[str | None] = mapped_column(String(200))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A cancelled activity takes no sign-up and credits no hours; its sign-ups stay as history.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class Signup(db.Model):

@@ -4,8 +4,10 @@ domain errors and commits once."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts import service as accounts
@@ -17,7 +19,13 @@ from server.extensions import db
 from server.grid.enums import Post
 from server.grid.models import Community, Section, Team, TeamMember
 from server.inservice import access
-from server.inservice.enums import GRADE_LABELS, Grade, RegistrationStatus, SignupStatus
+from server.inservice.enums import (
+    GRADE_LABELS,
+    LIVE_STATUSES,
+    Grade,
+    RegistrationStatus,
+    SignupStatus,
+)
 from server.inservice.models import Activity, Evaluation, Registration, Signup
 from server.notifications.service import notify
 from server.privacy import normalize_phone
@@ -162,6 +170,52 @@ def reject(*, actor: User, registration_id: int, reason: str, now: datetime) -> 
     return registration
 
 
+def end_registration(*, actor: User, registration_id: int, now: datetime,
+                     reason: str | None = None) -> Registration:
+    """End an in-service registration: the member themself (moved away, retired) or the
+    committee of its community, with a reason. The B-post seat it gave is released; the
+    committee (or the member) is told."""
+    registration = db.session.get(Registration, registration_id)
+    own = registration is not None and registration.user_id == actor.id
+    if registration is None or not (own or accounts.is_committee_of(actor.id,
+                                                                     registration.community_id)):
+        raise NotFound("报到申请不存在")
+    if not own and not (reason or "").strip():
+        raise Invalid("请填写结束原因", code=42253, errors={"reason": ["required"]})
+    ended = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.status.in_(LIVE_STATUSES))
+        .values(status=RS.ENDED, live=None, ended_at=now, reason=reason)
+        .execution_options(synchronize_session=False))
+    if ended.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("该报到已结束或未通过", code=40959)
+    db.session.expire(registration)
+    user_id, community = registration.user_id, registration.community
+    if registration.team_id is not None:
+        db.session.execute(update(TeamMember).where(
+            TeamMember.team_id == registration.team_id, TeamMember.user_id == user_id)
+            .values(is_active=False))
+    user = db.session.get(User, user_id)
+    if user.home_community_id == registration.community_id:
+        user.home_community_id = user.home_section_id = None
+    if own:
+        notify(user_ids=_committee_of(community.id), kind="inservice_ended",
+               title="在职党员结束报到", now=now,
+               body=f"{registration.name}（{registration.work_unit}）已结束在{community.name}的报到"
+               + (f"：{reason}" if reason else "。"),
+               data={"registration_id": registration.id})
+    else:
+        notify(user_ids=[user_id], kind="registration_reviewed", title="报到已结束", now=now,
+               body=f"社区已结束您在{community.name}的报到：{reason}",
+               data={"registration_id": registration.id, "result": "已结束"})
+    audit(actor=actor, action="inservice.end", subject="registration", subject_id=registration.id,
+          user_id=user_id, community_id=community.id, now=now,
+          data={"by": "member" if own else "committee"})
+    db.session.commit()
+    return registration
+
+
 def evaluate(*, actor: User, registration_id: int, year: int, grade: str,
              comment: str | None, now: datetime) -> Evaluation:
     """The committee's yearly evaluation; setting it again replaces the earlier one."""
@@ -192,7 +246,7 @@ def evaluate(*, actor: User, registration_id: int, year: int, grade: str,
 
 def create_activity(*, actor: User, community_id: int, title: str, starts_at: datetime,
                     ends_at: datetime, capacity: int, hours: float, now: datetime,
-                    description: str | None = None) -> Activity:
+                    description: str | None = None, place: str | None = None) -> Activity:
     if not accounts.is_committee_of(actor.id, community_id):
         raise Forbidden("只有该社区的两委可以发布活动")
     if ends_at <= starts_at:
@@ -201,7 +255,7 @@ def create_activity(*, actor: User, community_id: int, title: str, starts_at: da
         raise Invalid("开始时间须晚于现在", errors={"starts_at": ["must be in the future"]})
     activity = Activity(community_id=community_id, title=title, description=description,
                         starts_at=starts_at, ends_at=ends_at, capacity=capacity, taken=0,
-                        hours=hours, created_by_id=actor.id, created_at=now)
+                        hours=hours, place=place, created_by_id=actor.id, created_at=now)
     db.session.add(activity)
     db.session.flush()
     members = _serving_user_ids(community_id)
@@ -234,6 +288,7 @@ def signup(*, actor: User, activity_id: int, now: datetime) -> Signup:
     activity = visible_activity(activity_id, actor)
     if activity.community_id not in access.serving_communities(actor.id):
         raise Forbidden("只有在本社区服务的党员可以报名")
+    _check_not_cancelled(activity)
     if activity.starts_at <= now:
         raise Conflict("活动已开始，不能报名", code=40954)
     existing = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
@@ -243,7 +298,7 @@ def signup(*, actor: User, activity_id: int, now: datetime) -> Signup:
     claimed = db.session.execute(
         update(Activity)
         .where(Activity.id == activity.id, Activity.taken < Activity.capacity,
-               Activity.starts_at > now)
+               Activity.starts_at > now, Activity.cancelled_at.is_(None))
         .values(taken=Activity.taken + 1)
         .execution_options(synchronize_session=False)
     )
@@ -265,6 +320,7 @@ def signup(*, actor: User, activity_id: int, now: datetime) -> Signup:
 
 def withdraw(*, actor: User, activity_id: int, now: datetime) -> Signup:
     activity = visible_activity(activity_id, actor)
+    _check_not_cancelled(activity)
     if activity.starts_at <= now:
         raise Conflict("活动已开始，不能退出", code=40954)
     seat = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
@@ -300,6 +356,13 @@ def confirm_attendance(*, actor: User, activity_id: int, member_ids: list[int],
     activity = committee_activity(activity_id, actor)
     if activity.starts_at > now:
         raise Conflict("活动尚未开始，不能确认出勤", code=40956)
+    # Under the activity's row lock: a cancellation racing this one cannot slip between.
+    live = db.session.execute(update(Activity).where(
+        Activity.id == activity.id, Activity.cancelled_at.is_(None))
+        .values(cancelled_at=None).execution_options(synchronize_session=False))
+    if live.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("活动已取消，不记服务时长", code=40960)
     wanted = sorted(set(member_ids))
     seats = {s.user_id: s for s in db.session.scalars(select(Signup).where(
         Signup.activity_id == activity.id, Signup.user_id.in_(wanted),
@@ -319,5 +382,94 @@ def confirm_attendance(*, actor: User, activity_id: int, member_ids: list[int],
     audit(actor=actor, action="activity.attendance", subject="activity", subject_id=activity.id,
           community_id=activity.community_id, now=now,
           data={"credited": sorted(s.user_id for s in credited)})
+    db.session.commit()
+    return activity
+
+
+def _check_not_cancelled(activity: Activity) -> None:
+    if activity.cancelled_at is not None:
+        raise Conflict("活动已取消", code=40960)
+
+
+def _signed_up_ids(activity: Activity) -> list[int]:
+    return list(db.session.scalars(select(Signup.user_id).where(
+        Signup.activity_id == activity.id, Signup.status == SignupStatus.SIGNED_UP)))
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y年%m月%d日 %H:%M")
+
+
+EDITABLE = ("starts_at", "ends_at", "place", "capacity", "title", "description")
+_CHANGE_LABELS = {"starts_at": "时间", "ends_at": "时间", "place": "地点", "capacity": "名额",
+                  "title": "名称", "description": "内容"}
+
+
+def edit_activity(*, actor: User, activity_id: int, now: datetime, **changes) -> Activity:
+    """Change an activity before it starts: time, place, capacity (never below the seats
+    taken), title or description. Everyone signed up is told what changed."""
+    activity = committee_activity(activity_id, actor)
+    _check_not_cancelled(activity)
+    if activity.starts_at <= now:
+        raise Conflict("活动已开始，不能修改", code=40954)
+    changed = {k: v for k, v in changes.items() if k in EDITABLE and getattr(activity, k) != v}
+    if not changed:
+        return activity
+    starts_at = changed.get("starts_at", activity.starts_at)
+    ends_at = changed.get("ends_at", activity.ends_at)
+    if ends_at <= starts_at:
+        raise Invalid("结束时间须晚于开始时间", errors={"ends_at": ["must be after starts_at"]})
+    if starts_at <= now:
+        raise Invalid("开始时间须晚于现在", errors={"starts_at": ["must be in the future"]})
+    clause = [Activity.id == activity.id, Activity.cancelled_at.is_(None), Activity.starts_at > now]
+    if "capacity" in changed:  # against the seats taken at this instant, not a read before
+        clause.append(Activity.taken <= changed["capacity"])
+    done = db.session.execute(update(Activity).where(*clause).values(**changed)
+                              .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(activity)
+        _check_not_cancelled(activity)
+        if activity.starts_at <= now:
+            raise Conflict("活动已开始，不能修改", code=40954)
+        raise Invalid(f"名额不能少于已报名人数（{activity.taken}人）", code=42252,
+                      errors={"capacity": [f"below the {activity.taken} seats taken"]})
+    db.session.expire(activity)
+    what = "、".join(dict.fromkeys(_CHANGE_LABELS[k] for k in EDITABLE if k in changed))
+    place = f"，地点：{activity.place}" if activity.place else ""
+    notify(user_ids=_signed_up_ids(activity), kind="activity_changed", title="活动信息有变更",
+           now=now, body=f"您报名的“{activity.title}”{what}有变更：{_local(activity.starts_at)}开始"
+           f"{place}。", data={"activity_id": activity.id, "title": activity.title,
+                               "starts_at": _local(activity.starts_at), "place": activity.place,
+                               "changed": sorted(changed)})
+    audit(actor=actor, action="activity.edit", subject="activity", subject_id=activity.id,
+          community_id=activity.community_id, now=now, data={"changed": sorted(changed)})
+    db.session.commit()
+    return activity
+
+
+def cancel_activity(*, actor: User, activity_id: int, reason: str, now: datetime) -> Activity:
+    """Call an activity off: no more sign-ups, no hours credited; everyone signed up is told.
+    Refused once attendance has been confirmed (hours were credited)."""
+    activity = committee_activity(activity_id, actor)
+    _check_not_cancelled(activity)
+    credited = exists().where(Signup.activity_id == Activity.id, Signup.attended.is_(True))
+    done = db.session.execute(
+        update(Activity).where(Activity.id == activity.id, Activity.cancelled_at.is_(None),
+                               ~credited)
+        .values(cancelled_at=now, cancel_reason=reason)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(activity)
+        _check_not_cancelled(activity)
+        raise Conflict("活动已确认出勤，不能取消", code=40961)
+    db.session.expire(activity)
+    notify(user_ids=_signed_up_ids(activity), kind="activity_cancelled", title="活动已取消",
+           now=now, body=f"您报名的“{activity.title}”（{_local(activity.starts_at)}）已取消：{reason}",
+           data={"activity_id": activity.id, "title": activity.title,
+                 "starts_at": _local(activity.starts_at), "reason": reason})
+    audit(actor=actor, action="activity.cancel", subject="activity", subject_id=activity.id,
+          community_id=activity.community_id, now=now)
     db.session.commit()
     return activity

@@ -89,6 +89,24 @@ def first_hop(*, category: Category, section: Section, now: datetime) -> dict:
     return {**stop.columns(), **resolve_deadlines(category=category, start=now)}
 
 
+def reopen_stop(*, request: Request, section: Section, now: datetime,
+                to_committee: bool) -> Stop:
+    """Where a reopened request with no handler goes: back to the team that last held it (the
+    committee if the committee did), onward when nobody there is on duty, afresh when that
+    team was retired; straight to the committee when it was reopened too often."""
+    committee = Stop(Hop.COMMITTEE, None, now, None)
+    if to_committee or request.team_id is None:
+        return committee
+    category = request.category
+    team = db.session.get(Team, request.team_id)
+    if not team.is_active:
+        return next_stop(category=category, section=section, after=None, at=now)
+    hop = Hop(team.post)
+    if duty.on_duty_user_ids(team.id, now):
+        return Stop(hop, team, now, now + timedelta(minutes=category.accept_minutes))
+    return next_stop(category=category, section=section, after=hop, at=now)
+
+
 def passed_hops(request: Request) -> list[Hop]:
     """The hops before the request's current one, in order."""
     hops = hops_of(request.category)

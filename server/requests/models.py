@@ -76,7 +76,8 @@ class Request(db.Model):
 
 class Event(db.Model):
     """One step of a request's timeline. Append-only: rows are never updated or deleted, and
-    database triggers (migration 0010) refuse UPDATE and DELETE on this table."""
+    database triggers (migration 0010) refuse UPDATE and DELETE on this table. Its free text
+    lives in ``EventNote``, which retention can erase without touching the event."""
 
     __tablename__ = "request_events"
 
@@ -87,11 +88,29 @@ class Event(db.Model):
     action: Mapped[str] = mapped_column(String(16))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     request: Mapped[Request] = relationship(back_populates="events")
+    note_row: Mapped[EventNote | None] = relationship(lazy="joined", uselist=False)
+
+    @property
+    def note(self) -> str | None:
+        """The note as written, or None once retention erased it."""
+        return self.note_row.text if self.note_row is not None else None
+
+
+class EventNote(db.Model):
+    """The free text of one timeline event (a reason, a progress note, a comment), kept apart
+    from the append-only event so that retention can erase the personal data it may hold
+    (``text`` becomes NULL, ``erased_at`` says when) while the event row never changes."""
+
+    __tablename__ = "request_event_notes"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("request_events.id"), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Photo(db.Model):
@@ -241,4 +260,22 @@ class PhoneRead(db.Model):
     subject_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"))
     relation: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DetailRead(db.Model):
+    """A staff read of a request's exact address, point or photos: who, which request, in what
+    standing. The first read of each viewer, request and local day is kept (a desk that reloads
+    adds nothing); unmasked phone reads are ``PhoneRead``."""
+
+    __tablename__ = "request_detail_reads"
+    __table_args__ = (UniqueConstraint("viewer_id", "request_id", "day"),
+                      Index("ix_request_detail_reads_request", "request_id", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(16))
+    day: Mapped[str] = mapped_column(String(8))  # local date, YYYYMMDD
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

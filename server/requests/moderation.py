@@ -12,7 +12,7 @@ from server.errors import Conflict, Forbidden
 from server.extensions import db
 from server.http import keyset_page
 from server.requests import content as security
-from server.requests import workflow
+from server.requests import reads, workflow
 from server.requests.enums import Action, Relation
 from server.requests.models import Photo, Request
 from server.requests.service import get_visible
@@ -29,6 +29,7 @@ def clear_held(*, request_id: int, actor: User, now: datetime, note: str | None 
     cleared = security.clear_held(request=request, now=now)
     workflow.apply(request, Action.MODERATE, actor_id=actor.id, relation=Relation.COMMITTEE,
                    now=now, note=note, data={"cleared": cleared})
+    reads.record_detail_read(request, viewer=actor, standing=standing, now=now)
     db.session.commit()
     return request
 

@@ -20,7 +20,7 @@ from server.extensions import db
 from server.grid import queries as grid
 from server.grid.models import Community, Section
 from server.requests import content as security
-from server.requests import dispatch, notices, whistle, workflow
+from server.requests import dispatch, notices, reads, whistle, workflow
 from server.requests.enums import OPEN_STATUSES, Action, Relation, Satisfaction, Status
 from server.requests.models import Photo, Rating, Request, RequestCounter
 
@@ -52,6 +52,15 @@ def get_visible(request_id: int, user: User) -> tuple[Request, set[Relation]]:
     if not found:
         raise NotFound("诉求不存在")
     return request, found
+
+
+def read(*, request_id: int, viewer: User, now: datetime) -> Request:
+    """One request for its owner, team, handler or committee; a staff read of its exact place
+    or photos is recorded."""
+    request, standing = get_visible(request_id, viewer)
+    reads.record_detail_read(request, viewer=viewer, standing=standing, now=now)
+    db.session.commit()
+    return request
 
 
 def _next_number(community: Community, now: datetime) -> str:
@@ -189,14 +198,21 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
                      satisfaction=satisfaction, comment=note, screen=screen)
     elif action == Action.REOPEN:
         _check_reopen(request, now)
-        to = Status.IN_PROGRESS if request.handler_id else Status.DISPATCHED
+        count = request.reopen_count + 1
+        cap = current_app.config["REOPEN_MAX"]
+        to_committee = bool(cap) and count > cap  # reopened too often: the committee decides
+        to = Status.IN_PROGRESS if request.handler_id and not to_committee else Status.DISPATCHED
         changes.update(
-            reopen_count=request.reopen_count + 1, closed_at=None, resolved_at=None,
+            reopen_count=count, closed_at=None, resolved_at=None,
             **dispatch.resolve_deadlines(category=request.category, start=now),
         )
-        if to == Status.DISPATCHED:  # no handler to return to: dispatched afresh
+        if to == Status.DISPATCHED:  # no handler to return to, or too many reopenings
             section = db.session.get(Section, request.section_id)
-            changes.update(dispatch.first_hop(category=request.category, section=section, now=now))
+            stop = dispatch.reopen_stop(request=request, section=section, now=now,
+                                        to_committee=to_committee)
+            changes.update(stop.columns(), handler_id=None)
+            data = {"hop": stop.hop.value, "team_id": changes["team_id"],
+                    "reopen_cap": to_committee}
     event = workflow.apply(request, action, actor_id=actor.id, relation=relation, now=now,
                            note=note, data=data, to=to, changes=changes)
     _claim_photos(photo_ids, owner=actor, request_id=request.id, event_id=event.id)
@@ -207,6 +223,7 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
     if to == Status.DISPATCHED:
         notices.new_task(request, now=now)
     _record_content(request.id, event.id, note, screen, actor, now)
+    reads.record_detail_read(request, viewer=actor, standing=standing, now=now)  # answered whole
     db.session.commit()
     return request
 

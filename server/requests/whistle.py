@@ -12,7 +12,7 @@ from server.accounts.models import User
 from server.duty.models import Department
 from server.errors import Conflict
 from server.extensions import db
-from server.requests import workflow
+from server.requests import reads, workflow
 from server.requests.enums import Action
 from server.requests.models import Request, Whistle
 
@@ -61,5 +61,6 @@ def report_back(*, request_id: int, actor: User, note: str | None, now: datetime
                                     "department": whistle.department.code})
     whistle.reported_at = now
     whistle.report_note = note
+    reads.record_detail_read(request, viewer=actor, standing=standing, now=now)
     db.session.commit()
     return request

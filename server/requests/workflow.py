@@ -16,7 +16,7 @@ from sqlalchemy import update
 from server.errors import Conflict, Forbidden
 from server.extensions import db
 from server.requests.enums import Action, Relation, Status
-from server.requests.models import Event, Request
+from server.requests.models import Event, EventNote, Request
 
 S, A, R = Status, Action, Relation
 
@@ -145,7 +145,9 @@ def apply(
 def _append(request_id, action, actor_id, relation, now, from_status, to_status, note, data) -> Event:
     event = Event(request_id=request_id, actor_id=actor_id, actor_role=relation.value,
                   action=action.value, from_status=from_status, to_status=to_status,
-                  note=note, data=data, created_at=now)
+                  data=data, created_at=now)
+    if note is not None:  # the text goes to the erasable side table
+        event.note_row = EventNote(request_id=request_id, text=note)
     db.session.add(event)
     db.session.flush()
     return event

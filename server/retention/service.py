@@ -8,7 +8,9 @@ shows no photo of an anonymised request), and Open311 requesters' contacts. What
 what the sunlight statistics need: community, section, category, times, status and ratings.
 
 The timeline (``request_events``) is append-only in the database and is not rewritten: it
-names users by id, and a deleted or anonymised user's row holds no personal data.
+names users by id, and a deleted or anonymised user's row holds no personal data. The free
+text of its events (reasons, progress notes, comments) lives in ``request_event_notes`` and is
+erased here: the text becomes NULL, the event rows stay as they were.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from server.notifications.models import Notification
 from server.open311.service import anonymise_requesters
 from server.privacy import redact
 from server.requests.enums import OPEN_STATUSES
-from server.requests.models import IdempotencyKey, Photo, Rating, Request
+from server.requests.models import EventNote, IdempotencyKey, Photo, Rating, Request
 from server.wechat.models import SubscribeCredit
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,9 @@ def _strip(request: Request, now: datetime) -> list[str]:
     request.anonymised_at = now
     for rating in db.session.scalars(select(Rating).where(Rating.request_id == request.id)):
         rating.comment = redact(rating.comment)
+    db.session.execute(update(EventNote).where(EventNote.request_id == request.id,
+                                               EventNote.erased_at.is_(None))
+                       .values(text=None, erased_at=now))
     filenames = [p.filename for p in request.photos]
     db.session.execute(delete(Photo).where(Photo.request_id == request.id))
     db.session.expire(request, ["photos"])

@@ -17,6 +17,8 @@ REQUEST_CLOSED = "request_closed"
 NEW_TASK = "new_task"
 REGISTRATION_REVIEWED = "registration_reviewed"
 RED_LIGHT = "red_light"
+ACTIVITY_CHANGED = "activity_changed"
+ACTIVITY_CANCELLED = "activity_cancelled"
 
 SOURCES = {
     "title": "the notification's title",
@@ -61,5 +63,14 @@ DEFAULT_TEMPLATES: dict[str, dict] = {
         "id": "dev-tmpl-red-light", "page": _REQUEST_PAGE,
         "fields": {"character_string1": "request_no", "thing2": "category",
                    "time3": "deadline", "thing4": "body"},
+    },
+    ACTIVITY_CHANGED: {
+        "id": "dev-tmpl-activity-changed", "page": "pages/activity/index",
+        "fields": {"thing1": "data.title", "time2": "data.starts_at", "thing3": "data.place",
+                   "thing4": "body"},
+    },
+    ACTIVITY_CANCELLED: {
+        "id": "dev-tmpl-activity-cancelled", "page": "pages/activity/index",
+        "fields": {"thing1": "data.title", "time2": "data.starts_at", "thing3": "data.reason"},
     },
 }

@@ -260,6 +260,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/api/v1/inservice/registrations/<int:registration_id>/reject", "POST"): (
         lambda w: {"registration_id": a_registration(w)}, {"reason": "信息不全"},
         row(403, committee=200, other_committee=404)),
+    ("/api/v1/inservice/registrations/<int:registration_id>/end", "POST"): (
+        lambda w: {"registration_id": a_registration(w)}, {"reason": "已调离"},
+        row(404, committee=200)),
     ("/api/v1/inservice/registrations/<int:registration_id>/evaluation", "POST"): (
         lambda w: {"registration_id": a_registration(w)}, {"year": 2026, "grade": "excellent"},
         row(403, committee=409, other_committee=404)),
@@ -274,6 +277,12 @@ MATRIX: dict[tuple[str, str], tuple] = {
                                     row(200, resident=403, resident2=403, street=403, county=403)),
     ("/api/v1/activities/<int:activity_id>", "GET"): (
         lambda w: {"activity_id": an_activity(w)}, None, row(200, **NO_STAFF_SEAT)),
+    ("/api/v1/activities/<int:activity_id>", "PATCH"): (
+        lambda w: {"activity_id": an_activity(w)}, {"place": "社区广场"},
+        row(403, committee=200, **NO_STAFF_SEAT)),
+    ("/api/v1/activities/<int:activity_id>/cancel", "POST"): (
+        lambda w: {"activity_id": an_activity(w)}, {"reason": "天气原因"},
+        row(403, committee=200, **NO_STAFF_SEAT)),
     ("/api/v1/activities/<int:activity_id>/signups", "GET"): (
         lambda w: {"activity_id": an_activity(w)}, None, row(403, committee=200, **NO_STAFF_SEAT)),
     ("/api/v1/activities/<int:activity_id>/signup", "POST"): (
@@ -344,6 +353,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
         lambda w: {"team_id": w.team_a.id}, lambda w: {"user_id": a_team_member(w)},
         row(403, committee=200, other_committee=404, admin=200)),
     ("/api/v1/admin/invitations", "POST"): (None, {"person_id": 2**31 - 1}, row(404)),
+    ("/api/v1/communities/<int:community_id>/personal-reads", "GET"): (
+        lambda w: {"community_id": w.community.id}, None,
+        row(403, committee=200, other_committee=404)),
     ("/api/v1/admin/invitations/<int:invitation_id>/revoke", "POST"): (
         lambda w: {"invitation_id": 2**31 - 1}, {}, row(404)),
     ("/api/v1/admin/communities/<int:community_id>/invitations", "GET"): (

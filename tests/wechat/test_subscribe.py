@@ -33,7 +33,8 @@ def test_each_acceptance_is_one_credit(world, fake):
     listed = api.get("/api/v1/me/subscriptions").data["templates"]
     assert {t["kind"] for t in listed} == {"request_accepted", "request_resolved",
                                            "request_closed", "new_task",
-                                           "registration_reviewed", "red_light"}
+                                           "registration_reviewed", "red_light",
+                                           "activity_changed", "activity_cancelled"}
     _accept(world, times=2)
     answered = api.post("/api/v1/me/subscriptions", {"results": {
         "dev-tmpl-request-closed": "reject", "dev-tmpl-new-task": "ban"}})
