@@ -18,12 +18,13 @@ TIMEOUT = 60
 
 
 class Scheduler:
-    def __init__(self, database_url: str):
-        env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "wsgi.py",
-               "PYTHONUNBUFFERED": "1"}
+    def __init__(self, database_url: str, *, command=None, cwd=ROOT, env=None):
+        env = env or {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "wsgi.py",
+                      "PYTHONUNBUFFERED": "1"}
+        command = command or [sys.executable, "-m", "flask", "scheduler", "run"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "flask", "scheduler", "run", "--poll", "0.2"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [*command, "--poll", "0.2"],
+            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
