@@ -12,12 +12,14 @@ from flask import request
 from flask_jwt_extended import current_user
 
 from mini_program_api.schemas import admin as schemas
+from mini_program_api.schemas import place as place_schemas
 from mini_program_api.schemas.requests import EmptyIn
 from server import clock
 from server.accounts.enums import Role
 from server.admin import importer, people, queries, service
 from server.errors import Invalid
 from server.http import Blueprint, PageArgs, bounded_id, login_required, page_schema
+from server.place import boundaries
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",
                 description="管理后台 Administration (admin; committee for its own teams)")
@@ -373,4 +375,30 @@ def import_structure(args, _files):
     if not report.ok:
         raise Invalid("导入文件有误，未写入任何数据", code=42220,
                       errors={"rows": [e.as_dict() for e in report.errors]})
+    return report
+
+
+@blp.post("/imports/boundaries")
+@login_required(blp)
+@blp.arguments(place_schemas.BoundaryImportArgs, location="query")
+@blp.arguments(schemas.ImportFileIn, location="files", unknown=ma.EXCLUDE)
+@blp.response(200, place_schemas.BoundaryImportOut)
+@blp.errors(403, 413, 422)
+def import_boundaries(args, _files):
+    """Load section boundaries from a GeoJSON or KML file (admin), in the coordinate system
+    given by ``?coord_system=`` (wgs84 by default).
+
+    Every problem comes back per feature in ``errors.features`` (reason in zh and en) and
+    nothing is written unless the whole file is valid; ``?dry_run=true`` only checks.
+    """
+    service.require_admin(current_user)
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("请上传文件", errors={"file": ["missing"]})
+    report = boundaries.import_boundaries(filename=upload.filename or "", data=upload.read(),
+                                          coord_system=args["coord_system"],
+                                          dry_run=args["dry_run"], **_ctx())
+    if not report.ok:
+        raise Invalid("边界文件有误，未写入任何数据", code=42230,
+                      errors={"features": [e.as_dict() for e in report.errors]})
     return report

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from seed.duty import load_duty_demo
 from seed.inservice import load_inservice_demo
+from seed.place import load_boundaries
 from server.accounts.models import RoleGrant, User
 from server.catalogue.models import Category
 from server.extensions import db
@@ -104,5 +105,6 @@ def load_demo(now: datetime) -> dict:
     duty = load_duty_demo(now, [places[c["code"]].id for c in data["communities"]])
     inservice = load_inservice_demo(now)
     db.session.commit()
+    shaped = load_boundaries("demo", now)  # commits itself, like an operator's import
     return {"categories": categories, "communities": after - before, "accounts": accounts,
-            "inservice": inservice, **duty}
+            "inservice": inservice, **duty, "boundaries": shaped}

@@ -87,6 +87,13 @@ def from_environment() -> dict:
         # Server-side cache of the community boards (server/sunlight/boardcache.py); 0: off.
         "SUNLIGHT_BOARD_CACHE_SECONDS": _int("SUNLIGHT_BOARD_CACHE_SECONDS",
                                              10 if production else 0),
+        # Place (server/place): overlaps between sections below this area (m²) are tolerated
+        # slivers at boundary import; a point this far (m) outside the section a resident named
+        # is flagged to the committee; nearby requests within a default and a capped radius (m).
+        "PLACE_SLIVER_M2": float(_env("PLACE_SLIVER_M2", "10")),
+        "PLACE_MISMATCH_M": _int("PLACE_MISMATCH_M", 200),
+        "NEARBY_DEFAULT_M": _int("NEARBY_DEFAULT_M", 50),
+        "NEARBY_MAX_M": _int("NEARBY_MAX_M", 500),
         # SQLAlchemy pool per worker process: one connection per thread, a few spare.
         "DB_POOL_SIZE": _int("DB_POOL_SIZE", 5),
         "DB_MAX_OVERFLOW": _int("DB_MAX_OVERFLOW", 5),

@@ -85,6 +85,8 @@ CODES = {
     42203: "手机号授权已失效 (getPhoneNumber code invalid or used)",
     42210: "内容含有违规信息 (content security: risky text refused)",
     42211: "邀请码无效、已撤销或已过期 (invitation code unknown, revoked or expired)",
+    42230: "边界文件有误，未写入任何数据 (boundary file invalid; nothing written)",
+    42231: "该位置不在任何片区内 (point outside every section; errors.nearest names the nearest)",
     50201: "无法连接微信服务 (WeChat unreachable)",
     50203: "手机号信息校验失败 (phone watermark of another appid)",
     50301: "微信服务繁忙 (WeChat busy or rate limited)",

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from server import clock
 from server.admin import importer
 
-cli = AppGroup("import", help="Import data from spreadsheets (导入).")
+cli = AppGroup("import", help="Import data from spreadsheets and boundary files (导入).")
 
 
 def _progress(items, length: int, label: str):
@@ -41,3 +41,33 @@ def structure(file: Path, dry_run: bool):
     done = "（试运行，未写入 dry run, nothing written）" if dry_run else ""
     click.echo(f"{report.rows} rows{done}: "
                + ", ".join(f"{key} +{value}" for key, value in report.counts.items()))
+
+
+@cli.command("boundaries")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--coord-system", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84",
+              show_default=True, help="The coordinate system of FILE (Tencent/Gaode: gcj02; Baidu: bd09).")
+@click.option("--dry-run", is_flag=True, help="Validate and count, then write nothing.")
+def boundaries_command(file: Path, coord_system: str, dry_run: bool):
+    """Section boundaries from FILE (GeoJSON or KML), matched by section_id or by community
+    code or name, grid and section names.
+
+    Every problem is listed per feature and nothing is written unless the whole file is valid.
+    Importing the same file again changes nothing.
+    """
+    from server.place import boundaries
+
+    report = boundaries.import_boundaries(filename=file.name, data=file.read_bytes(),
+                                          coord_system=coord_system, actor=None, now=clock.now(),
+                                          dry_run=dry_run)
+    for warning in report.warnings:
+        click.echo(warning.render(), err=True)
+    if not report.ok:
+        for error in report.errors:
+            click.echo(error.render(), err=True)
+        count = len(report.errors)
+        raise click.ClickException(
+            f"{count} 处错误，未写入任何数据 / {count} error(s), nothing written")
+    done = "（试运行，未写入 dry run, nothing written）" if dry_run else ""
+    click.echo(f"{report.features} features{done}: "
+               + ", ".join(f"{key} {value}" for key, value in report.counts.items()))

@@ -23,6 +23,7 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.enums import Post
 from server.grid.models import Community, Grid, Section, Street, Team
+from server.place import index as place_index
 from server.requests.enums import Hop
 
 # --- powers -----------------------------------------------------------------------------------
@@ -74,6 +75,9 @@ def _update(row, changes: dict, *, actor: User, subject: str, community_id: int 
             action = f"{subject}.restore"
         audit(actor=actor, action=action, subject=subject, subject_id=row.id,
               community_id=community_id, data=changed, now=now)
+        if subject in ("community", "grid", "section"):
+            with db.session.no_autoflush:  # a taken name must fail in commit_or_conflict
+                place_index.bump(now)  # names and retirements are in every worker's index
         commit_or_conflict(conflict_msg)
     return row
 

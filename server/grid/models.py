@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -54,6 +54,9 @@ class Grid(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
 
+    # Its own shape (GeoJSON, WGS-84) only when it has no sections; else the union of theirs.
+    boundary: Mapped[str | None] = mapped_column(Text, deferred=True)
+
     community: Mapped[Community] = relationship(back_populates="grids")
     sections: Mapped[list[Section]] = relationship(
         back_populates="grid", order_by="Section.id", lazy="selectin"
@@ -70,6 +73,13 @@ class Section(db.Model):
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Its shape as GeoJSON in WGS-84 (server.place.geometry) and its bounding box, so that
+    # both databases store it alike; server.place.index locates points in process.
+    boundary: Mapped[str | None] = mapped_column(Text, deferred=True)
+    min_lng: Mapped[float | None]
+    min_lat: Mapped[float | None]
+    max_lng: Mapped[float | None]
+    max_lat: Mapped[float | None]
 
     grid: Mapped[Grid] = relationship(back_populates="sections")
 

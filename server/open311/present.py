@@ -144,6 +144,7 @@ UPDATE_STATUS = {
     Action.CANCEL: "CANCELLED",
     Action.ESCALATE: "INTERNAL_REFERRAL",
     Action.REOPEN: "REOPEN",
+    Action.MERGE: "DUPLICATE",
 }
 
 

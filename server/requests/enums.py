@@ -10,6 +10,7 @@ class Status(StrEnum):
     CLOSED = "closed"  # review passed (已办结)
     REJECTED = "rejected"  # invalid request, closed with a reason (已驳回)
     CANCELLED = "cancelled"  # withdrawn by the resident (已撤回)
+    MERGED = "merged"  # closed as a duplicate of another request (已合并)
 
 
 OPEN_STATUSES = (
@@ -29,6 +30,7 @@ STATUS_LABELS = {
     Status.CLOSED: "已办结",
     Status.REJECTED: "已驳回",
     Status.CANCELLED: "已撤回",
+    Status.MERGED: "已合并",
 }
 
 
@@ -48,6 +50,8 @@ class Action(StrEnum):
     RATE = "rate"
     REOPEN = "reopen"
     MODERATE = "moderate"  # committee clears content held by content security
+    MERGE = "merge"  # committee closes a duplicate into its original (合并)
+    ABSORB = "absorb"  # the original's side of a merge: a duplicate was merged into it
 
 
 class Hop(StrEnum):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from server.duty.models import Department
@@ -29,6 +29,8 @@ class Request(db.Model):
         Index("ix_requests_community_id", "community_id", "id"),
         Index("ix_requests_community_updated", "community_id", "updated_at"),
         Index("ix_requests_submitted", "submitted_at"),
+        # Nearby requests (server.place.cells): the cells around a point, open ones only.
+        Index("ix_requests_cell_status", "cell", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,8 +43,21 @@ class Request(db.Model):
     channel: Mapped[str] = mapped_column(String(32), default="miniprogram")
     description: Mapped[str] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(200))
+    # The point in WGS-84, and what the client sent (``sent_*`` in ``coord_system``). Personal
+    # data: never public, never logged, cleared by retention. ``cell`` is the coarse cell of
+    # the point that indexes nearby queries (server.place.cells).
     lat: Mapped[float | None]
     lng: Mapped[float | None]
+    coord_system: Mapped[str | None] = mapped_column(String(8))
+    sent_lat: Mapped[float | None]
+    sent_lng: Mapped[float | None]
+    cell: Mapped[int | None] = mapped_column(BigInteger)
+    # Metres between the point and the section the resident named, when it lies outside it
+    # beyond ``PLACE_MISMATCH_M``: the committee is shown this rather than trusting either.
+    place_mismatch_m: Mapped[int | None]
+    # "Me too" (附议): residents backing this request; a merged duplicate names its original.
+    support_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
     public: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16))
     hop: Mapped[str | None] = mapped_column(String(16))
@@ -278,4 +293,17 @@ class DetailRead(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     relation: Mapped[str] = mapped_column(String(16))
     day: Mapped[str] = mapped_column(String(8))  # local date, YYYYMMDD
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Support(db.Model):
+    """A resident backing someone else's request ("me too", 附议): they follow it like its
+    owner; the request counts once in every figure whatever its supporters."""
+
+    __tablename__ = "request_supports"
+    __table_args__ = (UniqueConstraint("request_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

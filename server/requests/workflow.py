@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from server.errors import Conflict, Forbidden
 from server.extensions import db
-from server.requests.enums import Action, Relation, Status
+from server.requests.enums import OPEN_STATUSES, Action, Relation, Status
 from server.requests.models import Event, EventNote, Request
 
 S, A, R = Status, Action, Relation
@@ -55,6 +55,9 @@ TABLE: dict[tuple[Status, Action], Rule] = {
         for s in (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.RESOLVED, S.REFERRED)
     },
     **{(s, A.ESCALATE): _rule(S.REFERRED, R.COMMITTEE) for s in (S.DISPATCHED, *_HELD)},
+    # A duplicate closes into an open original; the original's timeline records it.
+    **{(s, A.MERGE): _rule(S.MERGED, R.COMMITTEE) for s in OPEN_STATUSES},
+    **{(s, A.ABSORB): _rule(None, R.COMMITTEE) for s in OPEN_STATUSES},
     (S.CLOSED, A.RATE): _rule(None, R.OWNER),
     # Content held by WeChat's content security is released by the committee in any status.
     **{(s, A.MODERATE): _rule(None, R.COMMITTEE) for s in S},
@@ -73,6 +76,7 @@ _STAMPS = {
     S.CLOSED: "closed_at",
     S.REJECTED: "closed_at",
     S.CANCELLED: "closed_at",
+    S.MERGED: "closed_at",
 }
 
 

@@ -43,7 +43,8 @@ GROUPS = {
     "member": "handler_id",
 }
 
-_NOT_COUNTED = (Status.CANCELLED, Status.REJECTED)
+# A merged duplicate is counted in its original: a request counts once.
+_NOT_COUNTED = (Status.CANCELLED, Status.REJECTED, Status.MERGED)
 _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
 RATE_LABELS = {

@@ -368,6 +368,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
         "role": "committee", "user_id": a_committee_user(w), "community_id": w.community.id},
         row(403, admin=200)),
     ("/api/v1/admin/imports/structure", "POST"): (None, "csv", row(403, admin=422)),
+    ("/api/v1/admin/imports/boundaries", "POST"): (None, "csv", row(403, admin=422)),
+    # place
+    ("/api/v1/locate", "GET"): ("?lat=45.843&lng=123.1925&coord_system=wgs84", None, row(200)),
     # public JSON, docs, OpenAPI
     ("/api/v1/public/communities", "GET"): (None, None, public(200)),
     ("/api/v1/public/communities/<int:community_id>/sunlight", "GET"): (

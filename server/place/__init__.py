@@ -1,0 +1,1 @@
+"""Place: section boundaries, coordinate systems, locating a point, nearby requests, maps."""
