@@ -9,12 +9,15 @@ from flask import request as http_request
 from flask_jwt_extended import current_user
 
 from mini_program_api import idempotency
+from mini_program_api.schemas import place as place_schemas
 from mini_program_api.schemas import requests as schemas
 from server import clock
 from server.accounts.enums import Role
 from server.errors import Forbidden
 from server.http import Blueprint, PageArgs, bounded_id, login_required, page_schema
-from server.requests import queries, service
+from server.place import queries as place_queries
+from server.place import service as place
+from server.requests import queries, service, support
 from server.requests.enums import Action
 
 blp = Blueprint("requests", __name__, url_prefix="/api/v1", description="诉求 Requests")
@@ -76,6 +79,50 @@ def review(args):
     with ``light``, every open request showing that light (亮灯预警)."""
     _require_role(Role.COMMITTEE)
     return queries.review(current_user, clock.now(), args, light=args["light"])
+
+
+@blp.get("/requests/nearby")
+@login_required(blp)
+@blp.arguments(place_schemas.NearbyArgs, location="query")
+@blp.response(200, place_schemas.NearbyListOut)
+@blp.errors(422)
+def nearby(args):
+    """Open requests near a point, nearest first (at most 50), so that a resident sees whether
+    a neighbour already reported the same thing (已有人反映过？) and can back it instead."""
+    point = place.Point.of(args["lat"], args["lng"], args["coord_system"])
+    radius = place_queries.radius_of(args["radius"])
+    items = place_queries.nearby(lat=point.lat, lng=point.lng, radius_m=radius,
+                                 category_code=args["category_code"], user_id=current_user.id)
+    return {"items": items, "radius_m": radius}
+
+
+@blp.post("/requests/<int:request_id>/support")
+@login_required(blp)
+@blp.response(200, schemas.SupportOut)
+@blp.errors(403, 404, 409)
+def support_request(request_id: int):
+    """Back an open request ("me too", 附议): follow its progress; it counts once in figures."""
+    return support.support(request_id=bounded_id(request_id), user=current_user, now=clock.now())
+
+
+@blp.delete("/requests/<int:request_id>/support")
+@login_required(blp)
+@blp.response(200, schemas.SupportOut)
+@blp.errors(404)
+def withdraw_support(request_id: int):
+    """Withdraw one's support of a request."""
+    return support.withdraw(request_id=bounded_id(request_id), user=current_user, now=clock.now())
+
+
+@blp.post("/requests/<int:request_id>/merge")
+@login_required(blp)
+@blp.arguments(place_schemas.MergeIn)
+@blp.response(200, schemas.RequestOut)
+@blp.errors(403, 404, 409, 422)
+def merge_request(body, request_id: int):
+    """Close a duplicate into its original (committee): the duplicate's owner and supporters
+    follow the original, and both timelines name each other."""
+    return support.merge(request_id=bounded_id(request_id), actor=current_user, now=clock.now(), **body)
 
 
 @blp.get("/requests/<int:request_id>")

@@ -4,6 +4,7 @@ import marshmallow as ma
 
 from mini_program_api.schemas.common import Id, LocalDateTime, Text
 from mini_program_api.schemas.duty import WhistleOut
+from mini_program_api.schemas.place import CoordSystemField, Lat, Lng
 from server import clock
 from server.http import StrictSchema
 from server.requests.enums import STATUS_LABELS, Satisfaction, Status
@@ -16,12 +17,22 @@ PhotoIds = ma.fields.List(Id(), validate=ma.validate.Length(max=9), load_default
 class SubmitIn(StrictSchema):
     category_code = Text(32, min_length=1, required=True)
     description = Text(2000, min_length=5, required=True)
-    section_id = Id(required=True)
+    section_id = Id(load_default=None, allow_none=True, metadata={
+        "description": "the section; without it the section holding lat/lng"})
     address = Text(200, load_default=None, allow_none=True)
-    lat = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
-    lng = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
+    lat = Lat(load_default=None, allow_none=True)
+    lng = Lng(load_default=None, allow_none=True)
+    # No default here: a body without it hashes as before for Idempotency-Key (wgs84 applies).
+    coord_system = CoordSystemField(load_default=ma.missing)
     photo_ids = PhotoIds
     public = ma.fields.Boolean(load_default=False)
+
+    @ma.validates_schema
+    def _placed(self, data, **kwargs):
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            raise ma.ValidationError("lat and lng go together", field_name="lat")
+        if data.get("section_id") is None and data.get("lat") is None:
+            raise ma.ValidationError("give section_id, or lat and lng", field_name="section_id")
 
 
 class NoteIn(StrictSchema):
@@ -140,6 +151,16 @@ class RequestSummaryOut(ma.Schema):
     updated_at = LocalDateTime()
     light = ma.fields.Function(lambda r: light_for(r, clock.now()), allow_none=True,
                                metadata={"description": "green / yellow / red; null once finished"})
+    supporters = ma.fields.Integer(attribute="support_count", metadata={"description": "附议 count"})
+    duplicate_of_id = ma.fields.Integer(allow_none=True, metadata={"description": "merged into"})
+    place_mismatch_m = ma.fields.Integer(allow_none=True, metadata={
+        "description": "metres between the point and the section named, when far outside it"})
+
+
+class SupportOut(ma.Schema):
+    id = ma.fields.Integer()
+    no = ma.fields.String()
+    supporters = ma.fields.Integer(attribute="support_count")
 
 
 class RatingOut(ma.Schema):
@@ -154,8 +175,11 @@ class RequestOut(RequestSummaryOut):
     """What the owner, the handling team and the committee see."""
 
     address = ma.fields.String(allow_none=True)
-    lat = ma.fields.Float(allow_none=True)
-    lng = ma.fields.Float(allow_none=True)
+    lat = ma.fields.Float(allow_none=True, metadata={"description": "WGS-84"})
+    lng = ma.fields.Float(allow_none=True, metadata={"description": "WGS-84"})
+    coord_system = ma.fields.String(allow_none=True, metadata={"description": "as the client sent it"})
+    sent_lat = ma.fields.Float(allow_none=True)
+    sent_lng = ma.fields.Float(allow_none=True)
     channel = ma.fields.String()
     accepted_at = LocalDateTime(allow_none=True)
     resolved_at = LocalDateTime(allow_none=True)

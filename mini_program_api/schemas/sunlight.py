@@ -72,6 +72,7 @@ class PublicRequestOut(ma.Schema):
                                    metadata={"description": "only when public; redacted"})
     rating = ma.fields.Nested(RatingPublicOut, allow_none=True)
     reopen_count = ma.fields.Integer()
+    supporters = ma.fields.Integer(metadata={"description": "residents who said \"me too\" (附议)"})
 
 
 class PublicStepOut(ma.Schema):

@@ -167,3 +167,27 @@ def idempotency_key(headers) -> str | None:
     if not 1 <= len(value) <= 128 or not all("\x21" <= c <= "\x7e" for c in value):
         raise _bad("Idempotency-Key", "1 to 128 printable ASCII characters")
     return value
+
+
+def near(args: MultiDict) -> tuple[float, float, float] | None:
+    """``lat``, ``long`` and ``radius`` (metres, default ``NEARBY_DEFAULT_M``, at most
+    ``NEARBY_MAX_M``): the common extension for requests around a point, WGS-84."""
+    lat, lng, radius = optional(args, "lat"), optional(args, "long"), optional(args, "radius")
+    if lat is None and lng is None and radius is None:
+        return None
+    if lat is None or lng is None:
+        raise _bad("lat", "lat and long go together")
+    values = []
+    for name, value, low, high in (("lat", lat, -90, 90), ("long", lng, -180, 180),
+                                   ("radius", radius, 1, current_app.config["NEARBY_MAX_M"])):
+        if value is None:
+            values.append(float(current_app.config["NEARBY_DEFAULT_M"]))
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            raise _bad(name, "not a number") from None
+        if not (low <= number <= high):  # also refuses nan
+            raise _bad(name, f"must be from {low} to {high}")
+        values.append(number)
+    return values[0], values[1], values[2]

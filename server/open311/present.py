@@ -47,7 +47,7 @@ def service_notice(category: Category) -> str:
 # write names, phone numbers and door numbers in them, which no pattern reliably removes.
 _TOLD = {Action.SUBMIT, Action.ACCEPT, Action.CANCEL, Action.REOPEN, Action.PROGRESS,
          Action.RESOLVE, Action.APPROVE, Action.RETURN, Action.REJECT, Action.ESCALATE,
-         Action.ASSIGN}
+         Action.ASSIGN, Action.MERGE}
 
 ACTION_LABELS = {
     Action.SUBMIT: "已受理，已派单",
@@ -63,6 +63,7 @@ ACTION_LABELS = {
     Action.ESCALATE: "已吹哨，转部门办理",
     Action.RATE: "已评价",
     Action.REOPEN: "已重新办理",
+    Action.MERGE: "与另一诉求合并办理",
 }
 
 

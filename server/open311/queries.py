@@ -13,6 +13,7 @@ from server.extensions import db
 from server.grid.models import Community, Grid, Section, Team
 from server.open311.models import Submission
 from server.open311.present import UPDATE_STATUS
+from server.place.queries import near_clause
 from server.requests.enums import OPEN_STATUSES
 from server.requests.models import Event, Request
 
@@ -69,13 +70,16 @@ def _scoped(community: Community | None):
 
 def requests(*, community: Community | None, ids: list[str] | None, codes: list[str] | None,
              start: datetime, end: datetime, statuses: set[str] | None, page: int,
-             page_size: int) -> list[Request]:
-    """GET requests: ``ids`` override the other filters; newest first."""
+             page_size: int, near: tuple[float, float, float] | None = None) -> list[Request]:
+    """GET requests: ``ids`` override the other filters; newest first. ``near`` is
+    (lat, long, radius in metres): requests whose cell lies within the radius."""
     query = _scoped(community)
     if ids is not None:
         query = query.where(Request.no.in_(ids))
     else:
         query = query.where(Request.submitted_at >= start, Request.submitted_at <= end)
+        if near is not None:
+            query = query.where(near_clause(*near))
         if codes is not None:
             query = query.join(Category, Category.id == Request.category_id).where(
                 Category.code.in_(codes))

@@ -20,6 +20,7 @@ from server.extensions import db
 from server.grid.models import Community, Section
 from server.open311 import queries
 from server.open311.models import ApiKey, Requester, Submission
+from server.place import service as place
 from server.requests import service as requests
 from server.requests.enums import OPEN_STATUSES
 from server.requests.models import Request
@@ -41,12 +42,14 @@ def _single(attributes: dict[str, list[str]], code: str) -> str | None:
 
 
 def resolve_section(*, attributes: dict[str, list[str]], address_id: str | None,
-                    address_string: str | None, community: Community | None) -> Section:
+                    address_string: str | None, community: Community | None,
+                    lat: float | None = None, lng: float | None = None) -> Section:
     """The section a posted location falls in.
 
     In order: ``attribute[section_id]`` (a key of the service definition's list), then
-    ``address_id`` (our addressing system is the sections: the same id), then an
-    ``address_string`` that names exactly one active section. Anything else is a 400.
+    ``address_id`` (our addressing system is the sections: the same id), then ``lat``/``long``
+    (the section whose boundary holds the point), then an ``address_string`` that names
+    exactly one active section. Anything else is a 400.
     """
     for name, value in ((f"attribute[{SECTION_ATTRIBUTE}]", _single(attributes, SECTION_ATTRIBUTE)),
                         ("address_id", address_id)):
@@ -58,6 +61,8 @@ def resolve_section(*, attributes: dict[str, list[str]], address_id: str | None,
         if section is None:
             raise BadRequest("所选片区不存在或不在本辖区", errors={name: ["unknown section"]})
         return section
+    if lat is not None and lng is not None:
+        return _section_at(lat, lng, community)
     if address_string:
         found = [s for s in queries.active_sections(community) if s.name in address_string]
         if len(found) == 1:
@@ -65,6 +70,20 @@ def resolve_section(*, attributes: dict[str, list[str]], address_id: str | None,
     raise BadRequest("无法根据所给位置确定片区，请提供 attribute[section_id]",
                      errors={"location": ["cannot be resolved to a section; send "
                                           "attribute[section_id] or address_id"]})
+
+
+def _section_at(lat: float, lng: float, community: Community | None) -> Section:
+    try:
+        found = place.locate(place.Point.of(lat, lng))
+    except Invalid as exc:
+        nearest = (exc.errors or {}).get("nearest")
+        detail = (f"; the nearest section is {nearest['section']['id']}, {nearest['distance_m']} m away"
+                  if nearest else "")
+        raise BadRequest("该位置不在任何片区内", errors={"lat": [f"outside every section{detail}"]}) from None
+    section = queries.active_section(found.section_id, community)
+    if section is None:
+        raise BadRequest("该位置不在本辖区内", errors={"lat": ["outside this jurisdiction"]})
+    return section
 
 
 def _public(attributes: dict[str, list[str]]) -> bool:
@@ -129,7 +148,8 @@ def post_request(*, key: ApiKey, fields: dict, attributes: dict[str, list[str]],
         raise BadRequest("缺少位置", errors={"location": [
             "send lat and long, address_string, address_id or attribute[section_id]"]})
     section = resolve_section(attributes=attributes, address_id=fields["address_id"],
-                              address_string=fields["address_string"], community=community)
+                              address_string=fields["address_string"], community=community,
+                              lat=fields["lat"], lng=fields["long"])
     _check_open_cap(key, now)
     request = requests.submit(
         resident=None, category_code=category.code,

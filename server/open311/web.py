@@ -104,14 +104,15 @@ def _body_hash() -> str:
 
 @blp.get(f"/requests.{FMT}")
 def list_requests(fmt):
-    """Requests by id list, or by service, window (90 days at most) and status; 1000 at most."""
+    """Requests by id list, or by service, window (90 days at most), status and place
+    (``lat``, ``long``, ``radius`` in metres); 1000 at most."""
     args, now = request.args, clock.now()
     page, page_size = params.page(args)
     start, end = params.window(args, now)
     rows = queries.requests(
         community=_scope(), ids=params.comma_list(args, "service_request_id"),
         codes=params.comma_list(args, "service_code"), start=start, end=end,
-        statuses=params.statuses(args), page=page, page_size=page_size)
+        statuses=params.statuses(args), page=page, page_size=page_size, near=params.near(args))
     return render.respond(fmt, "service_requests", _requests(rows))
 
 

@@ -64,3 +64,28 @@ def mismatch_m(section_id: int, point: Point) -> int | None:
         return None
     metres = geometry.distance_to_m(shape, point.lat, point.lng)
     return round(metres) if metres > current_app.config["PLACE_MISMATCH_M"] else None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a new request goes: its section and the columns that hold its point."""
+
+    section_id: int
+    columns: dict
+
+
+def resolve(*, section_id: int | None, lat: float | None, lng: float | None,
+            coord_system: str = CoordSystem.WGS84) -> Placed:
+    """The section of a submission: the one named, else the one holding the point (422 when
+    the point lies outside every section). With both, a point far outside the named section
+    is kept with its distance (``place_mismatch_m``) for the committee to check."""
+    if lat is None or lng is None:
+        if section_id is None:
+            raise Invalid("请选择片区或提供位置", errors={"section_id": ["give section_id, or lat and lng"]})
+        return Placed(section_id, {})
+    point = Point.of(lat, lng, coord_system)
+    columns = point.columns()
+    if section_id is None:
+        return Placed(locate(point).section_id, columns)
+    columns["place_mismatch_m"] = mismatch_m(section_id, point)
+    return Placed(section_id, columns)

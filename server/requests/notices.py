@@ -15,7 +15,7 @@ from server.duty import queries
 from server.extensions import db
 from server.notifications.service import notify
 from server.requests.enums import Action
-from server.requests.models import Request
+from server.requests.models import Request, Support
 
 
 def committee_ids(community_id: int) -> list[int]:
@@ -58,13 +58,27 @@ _FOR_RESIDENT = {
 
 
 def after_action(request: Request, action: Action, *, note: str | None, now: datetime) -> None:
-    """Tell the resident when their request is accepted, resolved or closed."""
-    if action not in _FOR_RESIDENT or request.resident_id is None:
+    """Tell the resident when their request is accepted, resolved or closed, and those who
+    back it ("me too", 附议) alike."""
+    if action not in _FOR_RESIDENT:
         return
     kind, title, body = _FOR_RESIDENT[action]
-    notify(user_ids=[request.resident_id], kind=kind, title=title,
-           body=body.format(label=_label(request), note=note or ""), now=now,
-           request_id=request.id)
+    body = body.format(label=_label(request), note=note or "")
+    if request.resident_id is not None:
+        notify(user_ids=[request.resident_id], kind=kind, title=title, body=body, now=now,
+               request_id=request.id)
+    supporters = list(db.session.scalars(select(Support.user_id).where(Support.request_id == request.id)))
+    if supporters:
+        notify(user_ids=supporters, kind=kind, title=title.replace("您的诉求", "您附议的诉求"),
+               body=body, now=now, request_id=request.id)
+
+
+def merged(duplicate: Request, original_no: str, *, now: datetime) -> None:
+    """The duplicate's resident follows the original from now on."""
+    if duplicate.resident_id is not None:
+        notify(user_ids=[duplicate.resident_id], kind="request_closed", title="您的诉求已合并",
+               body=f"{_label(duplicate)}与{original_no}反映的是同一问题，已合并办理，"
+                    "将随其进展通知您", now=now, request_id=duplicate.id)
 
 
 def yellow(request: Request, *, now: datetime) -> None:

@@ -48,7 +48,8 @@ def tasks(user: User, scope: str, page: dict) -> dict:
 
 
 def review(user: User, now: datetime, page: dict, light: str | None = None) -> dict:
-    """The committee's desk: awaiting review, escalated to it, whistled, or overdue.
+    """The committee's desk: awaiting review, escalated to it, whistled, overdue, or not yet
+    taken with a point far outside its named section.
 
     With ``light``, every open request of the committee's communities showing that light.
     """
@@ -62,6 +63,8 @@ def review(user: User, now: datetime, page: dict, light: str | None = None) -> d
             Request.status.in_([Status.RESOLVED, Status.REFERRED]),
             and_(Request.status == Status.DISPATCHED, Request.hop == Hop.COMMITTEE),
             and_(Request.status.in_(OPEN_STATUSES), Request.resolve_deadline < now),
+            # Its point lies far outside the section the resident named: check before work.
+            and_(Request.status == Status.DISPATCHED, Request.place_mismatch_m.is_not(None)),
         ),
     )
     return keyset_page(_summaries(clause), Request.id, page)

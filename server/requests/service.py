@@ -19,6 +19,7 @@ from server.errors import Conflict, Invalid, NotFound
 from server.extensions import db
 from server.grid import queries as grid
 from server.grid.models import Community, Section
+from server.place import service as place
 from server.requests import content as security
 from server.requests import dispatch, notices, reads, whistle, workflow
 from server.requests.enums import OPEN_STATUSES, Action, Relation, Satisfaction, Status
@@ -95,17 +96,19 @@ def _claim_photos(photo_ids: list[int] | None, *, owner: User, request_id: int,
         raise Invalid("图片无效或已被使用", errors={"photo_ids": ["unknown or already used photo"]})
 
 
-def submit(*, resident: User, category_code: str, description: str, section_id: int,
+def submit(*, resident: User, category_code: str, description: str, section_id: int | None = None,
            address: str | None = None, lat: float | None = None, lng: float | None = None,
-           photo_ids: list[int] | None = None, public: bool = False, now: datetime,
-           channel: str = "miniprogram", commit: bool = True) -> Request:
-    """A new request, dispatched to its first hop, with its first timeline event."""
+           coord_system: str = "wgs84", photo_ids: list[int] | None = None, public: bool = False,
+           now: datetime, channel: str = "miniprogram", commit: bool = True) -> Request:
+    """A new request, dispatched to its first hop, with its first timeline event. Its section
+    is the one named or the one holding its point (server.place.service.resolve)."""
     category = db.session.scalar(
         select(Category).where(Category.code == category_code, Category.is_active.is_(True))
     )
     if category is None:
         raise Invalid("未知的诉求类别", errors={"category_code": ["unknown category"]})
-    section = db.session.get(Section, section_id)
+    placed = place.resolve(section_id=section_id, lat=lat, lng=lng, coord_system=coord_system)
+    section = db.session.get(Section, placed.section_id)
     if (section is None or not section.is_active or not section.grid.is_active
             or not section.grid.community.is_active):
         raise Invalid("所选片区不存在或已停用", errors={"section_id": ["unknown section"]})
@@ -124,19 +127,20 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
         channel=channel,
         description=description,
         address=address,
-        lat=lat,
-        lng=lng,
         public=public,
         status=Status.DISPATCHED,
         submitted_at=now,
         updated_at=now,
         **dispatch.first_hop(category=category, section=section, now=now),
+        **placed.columns,
     )
     db.session.add(request)
     db.session.flush()
+    data = {"hop": request.hop, "team_id": request.team_id}
+    if request.place_mismatch_m is not None:
+        data["place_mismatch_m"] = request.place_mismatch_m  # on the committee's desk
     event = workflow.record(request, Action.SUBMIT, actor_id=resident.id if resident else None,
-                            relation=Relation.OWNER, now=now, from_status=None,
-                            data={"hop": request.hop, "team_id": request.team_id})
+                            relation=Relation.OWNER, now=now, from_status=None, data=data)
     if resident is not None:
         _claim_photos(photo_ids, owner=resident, request_id=request.id, event_id=event.id)
     notices.new_task(request, now=now)

@@ -82,6 +82,7 @@ def _strip(request: Request, now: datetime) -> list[str]:
     """Remove the personal data of one request; the names of its photo files to delete."""
     request.address = None
     request.lat = request.lng = None
+    request.sent_lat = request.sent_lng = request.cell = None  # the point as sent, its cell
     request.resident_id = None
     request.description = redact(request.description) or ""
     request.anonymised_at = now

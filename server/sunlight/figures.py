@@ -43,8 +43,7 @@ GROUPS = {
     "member": "handler_id",
 }
 
-# A merged duplicate is counted in its original: a request counts once.
-_NOT_COUNTED = (Status.CANCELLED, Status.REJECTED, Status.MERGED)
+_NOT_COUNTED = (Status.CANCELLED, Status.REJECTED)
 _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
 RATE_LABELS = {
@@ -101,6 +100,8 @@ class Figures:
 
     def add(self, row, now: datetime) -> None:
         status = row.status
+        if status == Status.MERGED:
+            return  # a duplicate merged into its original: one problem, counted there once
         self.total += 1
         self.by_status[status] = self.by_status.get(status, 0) + 1
         light = light_of(status=status, submitted_at=row.submitted_at,

@@ -25,6 +25,7 @@ from server.requests.lights import light_of
 PUBLIC_REQUEST_FIELDS = (
     "no", "category", "grid", "status", "status_label", "light", "light_label", "submitted_at",
     "accepted_at", "closed_at", "team", "handler", "description", "rating", "reopen_count",
+    "supporters",
 )
 PUBLIC_STEP_FIELDS = ("action", "label", "at", "by", "department", "result", "photos")
 
@@ -48,6 +49,8 @@ ACTION_LABELS = {
     Action.ESCALATE: "社区吹哨，部门报到",
     Action.RATE: "居民评价",
     Action.REOPEN: "居民申请重办",
+    Action.MERGE: "与另一诉求反映同一问题，合并办理",
+    Action.ABSORB: "合并了反映同一问题的诉求",
 }
 
 def display_name(user) -> str:
@@ -91,6 +94,7 @@ def public_request(request, *, now: datetime, grids: dict, teams: dict, users: d
             "label": SATISFACTION_LABELS[Satisfaction(rating.satisfaction)],
         } if rating else None,
         "reopen_count": request.reopen_count,
+        "supporters": request.support_count,  # residents who said "me too" (附议)
     }
     assert tuple(out) == PUBLIC_REQUEST_FIELDS
     return out
@@ -105,7 +109,7 @@ def public_timeline(request, *, users: dict, photo_url) -> list[dict]:
         published = cleared and event.id == last_resolve
         step = {
             "action": event.action,
-            "label": ACTION_LABELS.get(Action(event.action), event.action),
+            "label": _label(event),
             "at": local(event.created_at),
             "by": _actor(event, users),
             "department": redact((event.data or {}).get("department"))
@@ -117,6 +121,15 @@ def public_timeline(request, *, users: dict, photo_url) -> list[dict]:
         assert tuple(step) == PUBLIC_STEP_FIELDS
         steps.append(step)
     return steps
+
+
+def _label(event) -> str:
+    """The step's label; a merge names the other request by its public number."""
+    label = ACTION_LABELS.get(Action(event.action), event.action)
+    other = (event.data or {}).get("into" if event.action == Action.MERGE else "duplicate")
+    if event.action in (Action.MERGE, Action.ABSORB) and other:
+        label = f"{label}（{other}）"
+    return label
 
 
 def _actor(event, users: dict) -> str:

@@ -167,11 +167,11 @@ def test_a_repeated_field_is_400(o311, world, api_key):
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_a_location_that_maps_to_no_section_is_400(o311, world, api_key, fmt):
-    body = form(api_key, world)
+    body = form(api_key, world, lat="45.90", long="123.40")  # outside every demo section
     del body["attribute[section_id]"]
     status, errors = _errors(o311, body, fmt)
     assert status == 400
-    assert "无法根据所给位置确定片区" in errors[0]["description"]
+    assert "不在任何片区内" in errors[0]["description"]
 
 
 def test_no_location_at_all_is_400(o311, world, api_key):

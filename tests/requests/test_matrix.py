@@ -15,9 +15,9 @@ from server.extensions import db
 from server.requests.models import Event, Request
 
 STATUSES = ["dispatched", "accepted", "in_progress", "resolved", "referred", "closed",
-            "rejected", "cancelled"]
+            "rejected", "cancelled", "merged"]
 ACTIONS = ["accept", "cancel", "progress", "resolve", "approve", "return", "assign", "reject",
-           "escalate", "rate", "reopen", "report_back", "moderate"]
+           "escalate", "rate", "reopen", "report_back", "moderate", "merge"]
 PATH_OF = {"report_back": "whistle/report", "moderate": "moderation/clear"}
 ROLES = {
     "owner": "demo-resident",
@@ -35,7 +35,7 @@ def standing(role: str, status: str) -> set[str]:
     if role == "owner":
         return {"owner"}
     if role == "handler":
-        return {"team"} if status in ("dispatched", "cancelled", "rejected") else {"team", "handler"}
+        return {"team"} if status in ("dispatched", "cancelled", "rejected", "merged") else {"team", "handler"}
     if role == "team_member":
         return {"team"}
     if role == "committee":
@@ -60,6 +60,9 @@ ALLOWED = {
     **{(s, "reject"): ("committee", "rejected")
        for s in ("dispatched", "accepted", "in_progress", "resolved", "referred")},
     **{(s, "escalate"): ("committee", "referred") for s in ("dispatched", "accepted", "in_progress")},
+    # a duplicate closes into an open original of the same community
+    **{(s, "merge"): ("committee", "merged")
+       for s in ("dispatched", "accepted", "in_progress", "resolved", "referred")},
     ("closed", "rate"): ("owner", "closed"),
     # reopen needs an unresolved or dissatisfied rating first: covered in test_lifecycle
     ("closed", "reopen"): ("owner", None),
@@ -102,7 +105,13 @@ PATHS = {  # how each status is reached, by whom
                ("demo-committee", "approve", {})],
     "rejected": [("demo-committee", "reject", BODIES["reject"])],
     "cancelled": [("demo-resident", "cancel", {})],
+    "merged": [("demo-committee", "merge", "an original")],
 }
+
+
+def _body(world, body):
+    """A merge needs an open original to merge into: a fresh one."""
+    return {"into": world.submit()["id"]} if body == "an original" else body
 
 
 @pytest.fixture
@@ -113,7 +122,7 @@ def matrix_world(world):
 def bring_to(world, status: str) -> int:
     rid = world.submit()["id"]
     for openid, action, body in PATHS[status]:
-        response = world.as_(openid).post(f"/api/v1/requests/{rid}/{action}", body)
+        response = world.as_(openid).post(f"/api/v1/requests/{rid}/{action}", _body(world, body))
         assert response.status == 200, (status, action, response.body)
     assert world.as_("demo-resident").get(f"/api/v1/requests/{rid}").data["status"] == status
     return rid
@@ -133,6 +142,8 @@ def test_every_status_action_and_role(matrix_world, status, action):
     body = dict(BODIES.get(action, {}))
     if action == "assign":
         body = {"member_id": world.user("demo-member-a2").id}
+    if action == "merge":
+        body = _body(world, "an original")
     outcomes = {}
     shared = bring_to(world, status)  # refusals write nothing, so they can share one request
     for role, openid in ROLES.items():
@@ -161,6 +172,8 @@ def test_the_contract_covers_the_whole_table():
     implemented = {
         (status.value, action.value)
         for (status, action), rule in TABLE.items()
-        if action not in (Action.SUBMIT, Action.ESCALATE_HOP) and rule.who != {Relation.SYSTEM}
+        # ABSORB is the original's side of a merge, never called alone (tests/place)
+        if action not in (Action.SUBMIT, Action.ESCALATE_HOP, Action.ABSORB)
+        and rule.who != {Relation.SYSTEM}
     }
     assert implemented == set(ALLOWED)

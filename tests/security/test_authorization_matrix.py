@@ -200,6 +200,12 @@ MATRIX: dict[tuple[str, str], tuple] = {
     (RID + "/contact", "GET"): (req(), None, row(404, **STAFF_VIEW)),  # masked above
     (RID + "/cancel", "POST"): (req(), None, row(404, **ABOVE, resident=200, member=403, committee=403)),
     (RID + "/accept", "POST"): (req(), None, row(404, **ABOVE, resident=403, member=200, committee=403)),
+    # place: nearby, "me too" (any resident but the owner), merging (the committee)
+    ("/api/v1/requests/nearby", "GET"): ("?lat=45.843&lng=123.1925", None, row(200)),
+    (RID + "/support", "POST"): (req(), None, row(200, resident=409)),
+    (RID + "/support", "DELETE"): (req(), None, row(404)),
+    (RID + "/merge", "POST"): (req(), lambda w: {"into": a_request(w)["id"]},
+                               row(404, **ABOVE, resident=403, member=403, committee=200)),
     (RID + "/progress", "POST"): (req("accepted"), {"note": "处理中"},
                                   row(404, **ABOVE, resident=403, member=200, committee=403)),
     (RID + "/resolve", "POST"): (req("accepted"), {"note": "已处理"},
