@@ -43,6 +43,7 @@ test: setup
 ## of `make test`. BENCH_SCALE=tiny|county|city (default county), BENCH_POSTGRES_URL (server).
 bench: setup
 	@$(BIN)/python bench/run.py
+	@$(BIN)/python bench/place.py
 
 lint: setup
 	@$(BIN)/ruff check .

@@ -8,6 +8,8 @@ from mini_program_api.schemas import sunlight as schemas
 from server import clock
 from server.errors import NotFound
 from server.http import Blueprint, bounded_id
+from server.place import maps
+from server.sunlight import queries as sunlight_queries
 from server.sunlight import service
 from server.sunlight.caching import conditional
 from server.sunlight.schemas import PublicListArgs
@@ -33,6 +35,20 @@ def sunlight(args, community_id: int):
     body = service.community_board(community_id=bounded_id(community_id), now=clock.now(),
                                    args=args, face="json", render=_envelope)
     return Response(body, mimetype="application/json")
+
+
+@blp.get("/communities/<int:community_id>/map.geojson")
+@blp.doc(responses={"200": {"description": "a GeoJSON FeatureCollection, not in the envelope",
+                             "content": {"application/geo+json": {"schema": schemas.MapOut}}}})
+@blp.errors(404)
+def community_map(community_id: int):
+    """The community's sections as GeoJSON, one feature per section with its open requests by
+    light; no request's point (the HTML page draws coarse dots)."""
+    community = sunlight_queries.active_community(bounded_id(community_id))
+    if community is None:
+        raise NotFound("社区不存在")
+    data = maps.feature_collection(maps.community_map(community.id, clock.now()))
+    return Response(current_app.json.dumps(data), mimetype="application/geo+json")
 
 
 def _envelope(board: dict) -> str:

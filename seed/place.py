@@ -33,35 +33,54 @@ def load_boundaries(name: str, now: datetime) -> int:
     return report.counts["sections"]
 
 
-def voronoi_boundaries(now: datetime, *, seed: int, spacing_m: float = 400.0) -> int:
-    """One Voronoi cell per active section, grids kept together, around the county town; the
-    number of sections shaped. Sites sit on a jittered lattice, grid after grid, so that a
-    grid's sections are neighbours."""
-    rows = db.session.execute(
-        select(Section.id).join(Grid).where(Section.is_active.is_(True))
-        .order_by(Grid.community_id, Section.grid_id, Section.id)).scalars().all()
-    if not rows:
-        return 0
+def voronoi_shapes(count: int, *, seed: int, spacing_m: float = 400.0) -> list:
+    """``count`` cells tiling a square around the county town, in site order: sites on a
+    jittered lattice, row by row, so that consecutive sites (a grid's sections) are neighbours."""
     rng = random.Random(seed)
-    side = int(np.ceil(np.sqrt(len(rows))))
+    side = int(np.ceil(np.sqrt(count)))
     d_lat = spacing_m / 111_195
     d_lng = d_lat / np.cos(np.radians(TOWN[0]))
     lat0, lng0 = TOWN[0] - side * d_lat / 2, TOWN[1] - side * d_lng / 2
     sites = [(lng0 + (k % side + 0.5 + rng.uniform(-0.3, 0.3)) * d_lng,
-              lat0 + (k // side + 0.5 + rng.uniform(-0.3, 0.3)) * d_lat) for k in range(len(rows))]
+              lat0 + (k // side + 0.5 + rng.uniform(-0.3, 0.3)) * d_lat) for k in range(count)]
     envelope = shapely.box(lng0, lat0, lng0 + side * d_lng, lat0 + side * d_lat)
-    cells = shapely.voronoi_polygons(shapely.MultiPoint(sites), extend_to=envelope)
-    by_site = shapely.STRtree(list(cells.geoms))
-    values = []
-    for section_id, site in zip(rows, sites, strict=True):
+    cells = list(shapely.voronoi_polygons(shapely.MultiPoint(sites), extend_to=envelope).geoms)
+    tree = shapely.STRtree(cells)
+    shapes = []
+    for site in sites:
         point = shapely.Point(site)
-        cell = next(c for c in (cells.geoms[i] for i in by_site.query(point)) if c.contains(point))
-        shape = shapely.transform(cell.intersection(envelope), lambda xy: np.round(xy, geometry.PRECISION))
+        cell = next(cells[i] for i in tree.query(point) if cells[i].contains(point))
+        shapes.append(shapely.transform(cell.intersection(envelope),
+                                        lambda xy: np.round(xy, geometry.PRECISION)))
+    return shapes
+
+
+def random_point_in(shape, rng: random.Random) -> tuple[float, float]:
+    """A uniformly random (lat, lng) inside a shape."""
+    minx, miny, maxx, maxy = shape.bounds
+    while True:
+        lng, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if shape.contains(shapely.Point(lng, lat)):
+            return lat, lng
+
+
+def voronoi_boundaries(now: datetime, *, seed: int, commit: bool = True) -> dict:
+    """Shape every active section that has no shape yet as a Voronoi cell around the county
+    town, grids kept together; the shapes by section id (written, index token bumped)."""
+    rows = db.session.execute(
+        select(Section.id).join(Grid).where(Section.is_active.is_(True), Section.boundary.is_(None))
+        .order_by(Grid.community_id, Section.grid_id, Section.id)).scalars().all()
+    if not rows:
+        return {}
+    shapes = dict(zip(rows, voronoi_shapes(len(rows), seed=seed), strict=True))
+    values = []
+    for section_id, shape in shapes.items():
         minx, miny, maxx, maxy = shape.bounds
         values.append({"id": section_id, "boundary": geometry.dumps(shape), "min_lng": minx,
                        "min_lat": miny, "max_lng": maxx, "max_lat": maxy})
     for start in range(0, len(values), 5000):
         db.session.execute(update(Section), values[start:start + 5000])
     index.bump(now)
-    db.session.commit()
-    return len(values)
+    if commit:
+        db.session.commit()
+    return shapes

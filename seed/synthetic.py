@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 
 from seed.loader import load_categories
+from seed.place import random_point_in, voronoi_boundaries
 from server.accounts.models import RoleGrant, User
 from server.catalogue.models import Category
 from server.extensions import db
 from server.grid.models import Community, Grid, Section, Street, Team, TeamMember
+from server.place.cells import cell_of
 from server.requests.models import Event, Rating, Request, RequestCounter
 
 
@@ -119,6 +121,7 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
                         (Section.__table__, sections), (Team.__table__, teams_a + teams_b)):
         _insert(table, rows)
     team_a_of_grid = {t["grid_id"]: t for t in teams_a}
+    shapes = voronoi_boundaries(now, seed=seed, commit=False)  # every section has a shape
 
     # --- people ---------------------------------------------------------------------------
     uid, rid_grant, tmid = _next_id(User), _next_id(RoleGrant), _next_id(TeamMember)
@@ -200,6 +203,7 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
         team = team_a_of_grid[section["grid_id"]]
         resident = first_resident + rng.randrange(scale.residents)
         day = submitted.astimezone(tz).strftime("%Y%m%d")
+        lat, lng = random_point_in(shapes[section["id"]], rng)
         seq = counters[(community_id, day)] = counters.get((community_id, day), 0) + 1
         accept_deadline = submitted + timedelta(minutes=category.accept_minutes)
         resolve_deadline = submitted + timedelta(hours=category.resolve_hours)
@@ -209,7 +213,8 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
             "community_id": community_id, "grid_id": section["grid_id"], "section_id": section["id"],
             "category_id": category.id, "resident_id": resident, "channel": "miniprogram",
             "description": f"{category.name}问题，请尽快处理（合成数据 {n}）", "address": None,
-            "lat": None, "lng": None, "public": rng.random() < 0.6, "status": "dispatched",
+            "lat": lat, "lng": lng, "coord_system": "wgs84", "sent_lat": lat, "sent_lng": lng,
+            "cell": cell_of(lat, lng), "public": rng.random() < 0.6, "status": "dispatched",
             "hop": "A", "team_id": team["id"], "handler_id": None,
             "accept_deadline": accept_deadline, "resolve_deadline": resolve_deadline,
             "submitted_at": submitted, "accepted_at": None, "resolved_at": None, "closed_at": None,

@@ -7,6 +7,7 @@ from mini_program_api.schemas.duty import WhistleOut
 from mini_program_api.schemas.place import CoordSystemField, Lat, Lng
 from server import clock
 from server.http import StrictSchema
+from server.place.coords import to_wgs84
 from server.requests.enums import STATUS_LABELS, Satisfaction, Status
 from server.requests.lights import Light, light_for
 from server.uploads.service import url_for_photo
@@ -96,6 +97,26 @@ class TasksArgs(StrictSchema):
     scope = ma.fields.String(load_default="available", validate=ma.validate.OneOf(["available", "mine"]))
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+    lat = Lat(load_default=None, metadata={"description": "where the member stands: nearest first"})
+    lng = Lng(load_default=None)
+    coord_system = CoordSystemField()
+    within = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=50_000),
+                               metadata={"description": "metres: only tasks this close"})
+
+    @ma.validates_schema
+    def _point(self, data, **kwargs):
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            raise ma.ValidationError("lat and lng go together", field_name="lat")
+        if data.get("within") is not None and data.get("lat") is None:
+            raise ma.ValidationError("within needs lat and lng", field_name="within")
+
+    @ma.post_load
+    def _near(self, data, **kwargs):
+        near = None
+        if data.get("lat") is not None:
+            lat, lng = to_wgs84(data["lat"], data["lng"], data["coord_system"])
+            near = (lat, lng, data.get("within"))
+        return {**data, "near": near}
 
 
 class PhotoOut(ma.Schema):
@@ -152,6 +173,9 @@ class RequestSummaryOut(ma.Schema):
     light = ma.fields.Function(lambda r: light_for(r, clock.now()), allow_none=True,
                                metadata={"description": "green / yellow / red; null once finished"})
     supporters = ma.fields.Integer(attribute="support_count", metadata={"description": "附议 count"})
+    distance_m = ma.fields.Function(lambda r: getattr(r, "distance_m", None), allow_none=True,
+                                    metadata={"type": "integer",
+                                              "description": "metres from the member (tasks with lat/lng)"})
     duplicate_of_id = ma.fields.Integer(allow_none=True, metadata={"description": "merged into"})
     place_mismatch_m = ma.fields.Integer(allow_none=True, metadata={
         "description": "metres between the point and the section named, when far outside it"})

@@ -199,3 +199,29 @@ class WeeklyReportOut(ma.Schema):
     week_end = LocalDateTime()
     figures = ma.fields.Dict()
     created_at = LocalDateTime()
+
+
+class MapPropertiesOut(ma.Schema):
+    section_id = ma.fields.Integer()
+    grid_id = ma.fields.Integer()
+    name = ma.fields.String()
+    grid = ma.fields.String()
+    open = ma.fields.Integer(metadata={"description": "open requests"})
+    green = ma.fields.Integer()
+    yellow = ma.fields.Integer()
+    red = ma.fields.Integer()
+    light = ma.fields.String(metadata={"description": "worst light: red, yellow, green, or none"})
+
+
+class MapFeatureOut(ma.Schema):
+    type = ma.fields.String(metadata={"example": "Feature"})
+    geometry = ma.fields.Dict(allow_none=True, metadata={"description": "Polygon or MultiPolygon, WGS-84"})
+    properties = ma.fields.Nested(MapPropertiesOut)
+
+
+class MapOut(ma.Schema):
+    """A GeoJSON FeatureCollection (RFC 7946, application/geo+json), not wrapped in the
+    envelope so that map tools read it as it is."""
+
+    type = ma.fields.String(metadata={"example": "FeatureCollection"})
+    features = ma.fields.List(ma.fields.Nested(MapFeatureOut))

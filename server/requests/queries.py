@@ -14,6 +14,7 @@ from server.extensions import db
 from server.grid import queries as grid
 from server.grid.models import Grid, Team
 from server.http import keyset_page
+from server.place import cells
 from server.requests import dispatch
 from server.requests.enums import OPEN_STATUSES, Hop, Status
 from server.requests.lights import Light, light_case
@@ -34,17 +35,39 @@ def mine(user: User, page: dict) -> dict:
 
 def tasks(user: User, scope: str, page: dict) -> dict:
     """``available``: dispatched to one of my teams and not taken, or escalated past one of
-    them (顶岗: still mine to help with); ``mine``: held by me."""
+    them (顶岗: still mine to help with); ``mine``: held by me. With ``near`` (a WGS-84 point
+    and an optional radius), nearest first instead (see ``by_distance``)."""
     if scope == "mine":
         clause = and_(
             Request.handler_id == user.id,
             Request.status.in_([Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED]),
         )
-        return keyset_page(_summaries(clause), Request.id, page)
-    clause = and_(Request.status == Status.DISPATCHED,
-                  dispatch.helpable_clause(grid.teams_of(user.id)))
-    query = _summaries(clause).join(Category, Category.id == Request.category_id)
+        query = _summaries(clause)
+    else:
+        clause = and_(Request.status == Status.DISPATCHED,
+                      dispatch.helpable_clause(grid.teams_of(user.id)))
+        query = _summaries(clause).join(Category, Category.id == Request.category_id)
+    if page.get("near") is not None:
+        return by_distance(query, *page["near"], limit=page["limit"])
     return keyset_page(query, Request.id, page)
+
+
+MAX_BY_DISTANCE = 200
+
+
+def by_distance(query, lat: float, lng: float, within_m: float | None, *, limit: int) -> dict:
+    """A member on patrol: their tasks nearest first from where they stand, those without a
+    point last, optionally only within ``within_m``; one page (a member's tasks are few, at
+    most ``MAX_BY_DISTANCE`` are ranked). Staff see the exact point, so it is measured."""
+    ranked = []
+    for request in db.session.scalars(query.order_by(Request.id.desc()).limit(MAX_BY_DISTANCE)):
+        metres = None if request.lat is None else cells.metres_between(lat, lng, request.lat, request.lng)
+        if within_m is not None and (metres is None or metres > within_m):
+            continue
+        request.distance_m = None if metres is None else round(metres)
+        ranked.append(request)
+    ranked.sort(key=lambda r: (r.distance_m is None, r.distance_m or 0, -r.id))
+    return {"items": ranked[:limit], "next_cursor": None}
 
 
 def review(user: User, now: datetime, page: dict, light: str | None = None) -> dict:

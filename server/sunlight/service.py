@@ -21,6 +21,7 @@ from server.extensions import db
 from server.grid import queries as grid_queries
 from server.grid.models import Community, Grid, Team
 from server.notifications.service import notify
+from server.place import maps
 from server.sunlight import boardcache, figures, queries
 from server.sunlight.figures import Figures
 from server.sunlight.models import WeeklyReport
@@ -118,6 +119,7 @@ def _community_board(community: Community, *, now: datetime, args: dict) -> dict
         "members": _member_ranking(members, teams, users),
         "daily": _daily(recent, start, now),
         "weekly": _weekly(rows, trend_start, now),
+        "map": maps.community_map(community.id, now),
         "filters": {
             "grids": [{"id": g.id, "name": g.name} for g in grids.values() if g.is_active],
             "categories": [{"code": c.code, "name": c.name} for c in queries.active_categories()],

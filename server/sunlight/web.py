@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, request, url_for
 from server import clock
 from server.errors import DomainError, NotFound
 from server.http import bounded_id
+from server.place import maps
 from server.requests.enums import STATUS_LABELS
 from server.sunlight import charts, service
 from server.sunlight.caching import conditional
@@ -66,6 +67,7 @@ def _next_url(board: dict, args: dict) -> str | None:
 def _pictures(board: dict) -> dict:
     weeks = board["weekly"]
     return {
+        "map": maps.svg(board["map"], f"{board['community']['name']}片区地图"),
         "daily": charts.bars("每日诉求量", [(d["day"][5:], d["count"]) for d in board["daily"]]),
         "weekly": charts.lines("近八周各项比率", [w["week_start"][5:] for w in weeks],
                                {label: [w[key] for w in weeks]

@@ -383,6 +383,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
         lambda w: {"community_id": w.community.id}, None, public(200)),
     ("/api/v1/public/requests/<no>", "GET"): (lambda w: {"no": a_request(w)["no"]}, None,
                                               public(200)),
+    ("/api/v1/public/communities/<int:community_id>/map.geojson", "GET"): (
+        lambda w: {"community_id": w.community.id}, None, public(200)),
     ("/api/v1/openapi.json", "GET"): (None, None, public(200)),
     ("/api/v1/docs", "GET"): (None, None, public(200)),
     # public HTML pages

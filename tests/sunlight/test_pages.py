@@ -133,8 +133,8 @@ def test_bad_input_is_a_clear_error_never_a_500(world, path, status):
 
 
 def test_pictures_are_inline_svg_without_scripts(world):
-    world.submit()
+    world.submit()  # three pictures: the section map, daily counts, weekly rates
     text = world.client.get(f"/sunlight/communities/{world.community.id}").get_data(as_text=True)
-    assert text.count("<svg") == 2 and "<script" not in text and "http://" not in text.replace(
+    assert text.count("<svg") == 3 and "<script" not in text and "http://" not in text.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
     assert "<rect" in text and "响应率" in text
