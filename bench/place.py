@@ -123,9 +123,8 @@ def bench_database(url: str, scale: str, queries: int, submits: int, rng: random
     from server.extensions import db
     from server.grid.models import Section
     from server.place import cells, index
-    from server.place import queries as place_queries
     from server.place import service as place
-    from server.requests import service
+    from server.requests import nearby, service
     from server.requests.models import Request
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": _database(url), "WECHAT_FAKE": False,
@@ -148,7 +147,7 @@ def bench_database(url: str, scale: str, queries: int, submits: int, rng: random
             timings, found = [], []
             for lat, lng in _town_points(rng, queries, half_km * 0.9):
                 t0 = time.perf_counter()
-                items = place_queries.nearby(lat=lat, lng=lng, radius_m=radius, category_code=None,
+                items = nearby.nearby(lat=lat, lng=lng, radius_m=radius, category_code=None,
                                              user_id=None)
                 timings.append(time.perf_counter() - t0)
                 found.append(len(items))
@@ -156,7 +155,7 @@ def bench_database(url: str, scale: str, queries: int, submits: int, rng: random
             p50, p99 = _ms(timings)
             rows.append(f"| nearby {radius} m | {p50:.2f} | {p99:.2f} | {statistics.mean(found):.1f} |")
         lat, lng = _town_points(rng, 1, half_km * 0.5)[0]
-        clause = place_queries.near_clause(lat, lng, 500)
+        clause = nearby.near_clause(lat, lng, 500)
         compiled = select(Request.id).where(clause, Request.status == "dispatched").compile(
             db.engine, compile_kwargs={"literal_binds": True})
         plan = [r[0] for r in db.session.execute(text(f"EXPLAIN {compiled}"))]

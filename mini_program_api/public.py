@@ -8,9 +8,8 @@ from mini_program_api.schemas import sunlight as schemas
 from server import clock
 from server.errors import NotFound
 from server.http import Blueprint, bounded_id
-from server.place import maps
+from server.sunlight import maps, service
 from server.sunlight import queries as sunlight_queries
-from server.sunlight import service
 from server.sunlight.caching import conditional
 from server.sunlight.schemas import PublicListArgs
 

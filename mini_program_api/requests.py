@@ -15,9 +15,8 @@ from server import clock
 from server.accounts.enums import Role
 from server.errors import Forbidden
 from server.http import Blueprint, PageArgs, bounded_id, login_required, page_schema
-from server.place import queries as place_queries
 from server.place import service as place
-from server.requests import queries, service, support
+from server.requests import nearby, queries, service, support
 from server.requests.enums import Action
 
 blp = Blueprint("requests", __name__, url_prefix="/api/v1", description="诉求 Requests")
@@ -86,12 +85,12 @@ def review(args):
 @blp.arguments(place_schemas.NearbyArgs, location="query")
 @blp.response(200, place_schemas.NearbyListOut)
 @blp.errors(422)
-def nearby(args):
+def nearby_requests(args):
     """Open requests near a point, nearest first (at most 50), so that a resident sees whether
     a neighbour already reported the same thing (已有人反映过？) and can back it instead."""
     point = place.Point.of(args["lat"], args["lng"], args["coord_system"])
-    radius = place_queries.radius_of(args["radius"])
-    items = place_queries.nearby(lat=point.lat, lng=point.lng, radius_m=radius,
+    radius = nearby.radius_of(args["radius"])
+    items = nearby.nearby(lat=point.lat, lng=point.lng, radius_m=radius,
                                  category_code=args["category_code"], user_id=current_user.id)
     return {"items": items, "radius_m": radius}
 

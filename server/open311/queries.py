@@ -13,9 +13,9 @@ from server.extensions import db
 from server.grid.models import Community, Grid, Section, Team
 from server.open311.models import Submission
 from server.open311.present import UPDATE_STATUS
-from server.place.queries import near_clause
 from server.requests.enums import OPEN_STATUSES
 from server.requests.models import Event, Request
+from server.requests.nearby import near_clause
 
 
 def jurisdiction(jurisdiction_id: str | None) -> Community | None:

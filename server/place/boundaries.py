@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.accounts.models import User
-from server.admin.service import audit
+from server.audit.service import audit
 from server.extensions import db
 from server.grid.models import Community, Grid, Section
 from server.place import geometry, index

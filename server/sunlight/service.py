@@ -21,8 +21,7 @@ from server.extensions import db
 from server.grid import queries as grid_queries
 from server.grid.models import Community, Grid, Team
 from server.notifications.service import notify
-from server.place import maps
-from server.sunlight import boardcache, figures, queries
+from server.sunlight import boardcache, figures, maps, queries
 from server.sunlight.figures import Figures
 from server.sunlight.models import WeeklyReport
 from server.sunlight.public import display_name, local, public_request, public_timeline

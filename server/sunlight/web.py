@@ -12,9 +12,8 @@ from flask import Blueprint, render_template, request, url_for
 from server import clock
 from server.errors import DomainError, NotFound
 from server.http import bounded_id
-from server.place import maps
 from server.requests.enums import STATUS_LABELS
-from server.sunlight import charts, service
+from server.sunlight import charts, maps, service
 from server.sunlight.caching import conditional
 from server.sunlight.figures import RATE_LABELS
 from server.sunlight.public import LIGHT_LABELS

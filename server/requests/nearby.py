@@ -1,4 +1,5 @@
-"""Nearby requests, found through the cell index and described with public fields only."""
+"""Nearby requests, found through the cell index of server.place.cells and described with
+public fields only."""
 
 from __future__ import annotations
 
