@@ -355,6 +355,13 @@ def update_department(body, department_id: int):
 # --- import -------------------------------------------------------------------------------------
 
 
+def _uploaded():
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("请上传文件", errors={"file": ["missing"]})
+    return upload
+
+
 @blp.post("/imports/structure")
 @login_required(blp)
 @blp.arguments(schemas.ImportArgs, location="query")
@@ -367,9 +374,7 @@ def import_structure(args, _files):
     Every bad row comes back in ``errors.rows`` (line, column, reason in zh and en) and
     nothing is written unless the whole file is valid; ``?dry_run=true`` only checks.
     """
-    upload = request.files.get("file")
-    if upload is None:
-        raise Invalid("请上传文件", errors={"file": ["missing"]})
+    upload = _uploaded()
     report = importer.import_structure(filename=upload.filename or "", data=upload.read(),
                                        dry_run=args["dry_run"], **_ctx())
     if not report.ok:
@@ -392,9 +397,7 @@ def import_boundaries(args, _files):
     nothing is written unless the whole file is valid; ``?dry_run=true`` only checks.
     """
     service.require_admin(current_user)
-    upload = request.files.get("file")
-    if upload is None:
-        raise Invalid("请上传文件", errors={"file": ["missing"]})
+    upload = _uploaded()
     report = boundaries.import_boundaries(filename=upload.filename or "", data=upload.read(),
                                           coord_system=args["coord_system"],
                                           dry_run=args["dry_run"], **_ctx())

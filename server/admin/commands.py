@@ -32,15 +32,19 @@ def structure(file: Path, dry_run: bool):
     """
     report = importer.import_structure(filename=file.name, data=file.read_bytes(), actor=None,
                                        now=clock.now(), dry_run=dry_run, track=_progress)
+    _finish(report, f"{report.rows} rows", "+", dry_run)
+
+
+def _finish(report, what: str, sign: str, dry_run: bool) -> None:
+    """Every error on stderr and a failure, or the counts: the end of every import."""
+    for problem in [*getattr(report, "warnings", []), *report.errors]:
+        click.echo(problem.render(), err=True)
     if not report.ok:
-        for error in report.errors:
-            click.echo(error.render(), err=True)
         count = len(report.errors)
         raise click.ClickException(
             f"{count} 处错误，未写入任何数据 / {count} error(s), nothing written")
     done = "（试运行，未写入 dry run, nothing written）" if dry_run else ""
-    click.echo(f"{report.rows} rows{done}: "
-               + ", ".join(f"{key} +{value}" for key, value in report.counts.items()))
+    click.echo(f"{what}{done}: " + ", ".join(f"{key} {sign}{value}" for key, value in report.counts.items()))
 
 
 @cli.command("boundaries")
@@ -60,14 +64,4 @@ def boundaries_command(file: Path, coord_system: str, dry_run: bool):
     report = boundaries.import_boundaries(filename=file.name, data=file.read_bytes(),
                                           coord_system=coord_system, actor=None, now=clock.now(),
                                           dry_run=dry_run)
-    for warning in report.warnings:
-        click.echo(warning.render(), err=True)
-    if not report.ok:
-        for error in report.errors:
-            click.echo(error.render(), err=True)
-        count = len(report.errors)
-        raise click.ClickException(
-            f"{count} 处错误，未写入任何数据 / {count} error(s), nothing written")
-    done = "（试运行，未写入 dry run, nothing written）" if dry_run else ""
-    click.echo(f"{report.features} features{done}: "
-               + ", ".join(f"{key} {value}" for key, value in report.counts.items()))
+    _finish(report, f"{report.features} features", "", dry_run)
