@@ -13,7 +13,17 @@ from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from server import clock, config, extensions, faces, models, ops, privacy, security  # noqa: F401
+    from server import (  # noqa: F401
+        clock,
+        config,
+        extensions,
+        faces,
+        http,
+        models,
+        ops,
+        privacy,
+        security,
+    )
     from server.accounts import tokens
     from server.cli import register_cli
 
@@ -24,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
+    app.json = http.JSONProvider(app)
     app.json.ensure_ascii = False
     privacy.init_logging()  # no query string (secrets, codes, tokens) in any logged URL
 
@@ -46,6 +57,7 @@ def _engine_options(cfg) -> dict:
     uri = str(cfg["SQLALCHEMY_DATABASE_URI"])
     if uri.startswith("sqlite"):
         # Writers wait for each other instead of failing with "database is locked".
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": cfg["DB_POOL_SIZE"],
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    # hide_parameters: a database error's message never carries the values (names, phones).
+    return {"hide_parameters": True, "pool_pre_ping": True, "pool_size": cfg["DB_POOL_SIZE"],
             "max_overflow": cfg["DB_MAX_OVERFLOW"]}

@@ -14,6 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 
+# The development key is public (it is in this file): production refuses it, and any key that
+# looks like it, by its words or by its lack of randomness.
+DEV_SECRET_KEY = "dev-secret-change-me-in-production"
+# Words of six or more letters: a random key contains one by chance less than once in 10^8.
+_DEV_KEY_WORDS = ("secret", "change", "example", "password", "huying", "default", "production")
+MIN_SECRET_KEY_BITS = 160
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -30,8 +38,7 @@ def from_environment() -> dict:
     return {
         "ENV_NAME": env,
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'huying.db'}"),
-        "SECRET_KEY": _env("SECRET_KEY",
-                           None if production else "dev-secret-change-me-in-production"),
+        "SECRET_KEY": _env("SECRET_KEY", None if production else DEV_SECRET_KEY),
         "JWT_ACCESS_MINUTES": _int("JWT_ACCESS_MINUTES", 30),
         "JWT_REFRESH_DAYS": _int("JWT_REFRESH_DAYS", 30),
         "WECHAT_APPID": _env("WECHAT_APPID", None if production else "wx-dev-appid"),
@@ -133,8 +140,7 @@ def check(config: dict) -> None:
     if config.get("ENV_NAME") != "production":
         return
     problems = []
-    if not config.get("SECRET_KEY") or len(config["SECRET_KEY"]) < 32:
-        problems.append("SECRET_KEY must be set to at least 32 characters")
+    problems += _secret_key_problems(config.get("SECRET_KEY"))
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         problems.append("DATABASE_URL must point to PostgreSQL")
     if config.get("WECHAT_FAKE"):
@@ -154,6 +160,30 @@ def check(config: dict) -> None:
         problems.append("REDIS_URL must be set (abuse-limit counters shared by every process)")
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+def key_entropy_bits(key: str) -> float:
+    """An estimate of a key's randomness: its length times the Shannon entropy of its
+    characters. ``secrets.token_urlsafe(32)`` scores about 220, ``"x" * 64`` scores 0."""
+    import math
+    from collections import Counter
+
+    counts = Counter(key)
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return per_char * len(key)
+
+
+def _secret_key_problems(key: str | None) -> list[str]:
+    """A signing key that is set, long, not a development default and random enough."""
+    hint = "(generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    if not key or len(key) < 32:
+        return [f"SECRET_KEY must be set to at least 32 characters {hint}"]
+    lowered = key.lower()
+    if key == DEV_SECRET_KEY or any(word in lowered for word in _DEV_KEY_WORDS):
+        return [f"SECRET_KEY is a development or example key {hint}"]
+    if key_entropy_bits(key) < MIN_SECRET_KEY_BITS:
+        return [f"SECRET_KEY has too little entropy (a random key is needed) {hint}"]
+    return []
 
 
 _DEV_VALUES = {"WECHAT_APPID": "wx-dev-appid", "WECHAT_SECRET": "dev-secret",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, update
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -22,6 +22,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def lock_rows(model, *where) -> int:
+    """Take the write lock on the rows of ``model`` matching ``where`` until the commit: a
+    no-op UPDATE, so the same code locks on both databases (PostgreSQL: those rows; SQLite:
+    the database's single writer lock). What the transaction reads afterwards includes every
+    write committed before it got the lock, so a count-then-write behind it cannot race.
+    Returns the number of rows matched."""
+    statement = (update(model).where(*where).values(id=model.id)
+                 .execution_options(synchronize_session=False))
+    return db.session.execute(statement).rowcount
 migrate = Migrate()
 jwt = JWTManager()
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import json
 import logging
+import re
 
 import marshmallow as ma
 from flask import jsonify
+from flask.json.provider import DefaultJSONProvider
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
@@ -23,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from server.errors import DomainError, Invalid, NotFound
 from server.ops.logs import request_id
+from server.privacy import log_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +61,85 @@ def envelope_of(schema: ma.Schema) -> ma.Schema:
     return _ENVELOPES[key]
 
 
+# --- JSON bodies ------------------------------------------------------------------------------
+
+MAX_JSON_DEPTH = 32  # no body of the API nests deeper than a few levels
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_json_body(data: bytes | str):
+    """A request body as JSON that the rest of the code can store, log and export.
+
+    Refused (``json.JSONDecodeError``, a 400): invalid JSON or UTF-8, a number of more digits
+    than Python converts, nesting deeper than ``MAX_JSON_DEPTH`` (50,000 ``[`` would exhaust the
+    stack), a lone surrogate (``"\\ud800"`` cannot be encoded, stored or sent on). Control
+    characters but tab, newline and carriage return are dropped from every string: they have
+    no meaning in a name or a description and would break an XLSX export.
+    """
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+        if not text.strip():
+            raise json.JSONDecodeError("empty body", "", 0)  # webargs: no body at all
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise json.JSONDecodeError(exc.msg, exc.doc and "body", 0) from None
+    except RecursionError:
+        raise json.JSONDecodeError("JSON nested too deeply", "body", 0) from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        raise json.JSONDecodeError(type(exc).__name__, "body", 0) from None
+    return _clean(value)
+
+
+def _clean(value):
+    """Walk the parsed body without recursion: depth, surrogates and control characters."""
+    root = [value]
+    stack = [(root, 0, 0)]
+    while stack:
+        container, key, depth = stack.pop()
+        item = container[key]
+        if isinstance(item, str):
+            container[key] = _clean_text(item)
+        elif isinstance(item, list | dict):
+            if depth >= MAX_JSON_DEPTH:
+                raise json.JSONDecodeError("JSON nested too deeply", "body", 0)
+            if isinstance(item, dict):
+                for name in list(item):
+                    clean = _clean_text(name)
+                    if clean != name:
+                        item[clean] = item.pop(name)
+                stack += [(item, name, depth + 1) for name in item]
+            else:
+                stack += [(item, index, depth + 1) for index in range(len(item))]
+    return root[0]
+
+
+def _clean_text(text: str) -> str:
+    if _SURROGATE.search(text):
+        raise json.JSONDecodeError("lone surrogate in a string", "body", 0)
+    return _CONTROL.sub("", text)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """``request.get_json()`` parses bodies as the API's arguments do (``parse_json_body``)."""
+
+    def loads(self, s, **kwargs):
+        return parse_json_body(s)
+
+
 class StrictParser(FlaskParser):
-    """Query strings, like bodies, follow the schema's ``unknown`` (RAISE for input schemas)."""
+    """Query strings, like bodies, follow the schema's ``unknown`` (RAISE for input schemas);
+    JSON bodies go through ``parse_json_body``."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None,
                                    "querystring": None}
+
+    def _raw_load_json(self, req):
+        from webargs import core
+
+        if not core.is_json(req.mimetype):
+            return core.missing
+        return parse_json_body(req.get_data(cache=True))
 
 
 class Blueprint(_Blueprint):
@@ -187,7 +265,7 @@ def register_error_handlers(app) -> None:
             log.error("database unavailable: %s", type(error).__name__)
             return error_response(503, 50304, "数据库暂时不可用，请稍后重试",
                                   headers={"Retry-After": "2"})
-        log.exception("unhandled error: %s", type(error).__name__)
+        log_unexpected(log, "unhandled error", error)
         return error_response(500, 50000, "服务器内部错误，请稍后再试")
 
 

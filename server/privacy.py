@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 _DIGIT = "0-9０-９"
 _ID_NUMBER = re.compile(rf"(?<![{_DIGIT}A-Za-z])[{_DIGIT}]{{17}}[{_DIGIT}Xx](?![{_DIGIT}A-Za-z])")
@@ -83,6 +84,18 @@ def public_photos(request, photos=None) -> list:
         return []
     return [p for p in (request.photos if photos is None else photos)
             if getattr(p, "moderation", PASS) == PASS]
+
+
+def log_unexpected(logger: logging.Logger, what: str, error: BaseException) -> None:
+    """Log an unexpected error by its type and where it happened, never by its message.
+
+    Messages carry data: a database error quotes the statement's values, a ``KeyError`` the
+    key, a ``ValueError`` the text it could not parse, a name or a phone. The traceback's
+    frames (file, line, function, source line) say where; the request id that the logging
+    set-up stamps on the record says which request.
+    """
+    frames = "".join(traceback.format_tb(error.__traceback__)).rstrip()
+    logger.error("%s: %s\n%s", what, type(error).__name__, frames)
 
 
 _QUERY = re.compile(r"\?[^\s\"']*")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from server.config import ConfigError, check
+from server.config import DEV_SECRET_KEY, ConfigError, check
 
 GOOD = {
     "ENV_NAME": "production",
-    "SECRET_KEY": "x" * 40,
+    "SECRET_KEY": "AaDe8w_LNyI7Kci5pRcEiG60tP_7i6Utx0At0WRSJvsxp5dhKSWpChcmUIzukCGg",
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://huying@db/huying",
     "WECHAT_FAKE": False,
     "WECHAT_APPID": "wx123",
@@ -38,6 +38,28 @@ def test_good_production_settings_pass():
 def test_unsafe_production_settings_refuse_to_start(change, words):
     with pytest.raises(ConfigError, match=words):
         check({**GOOD, **change})
+
+
+@pytest.mark.parametrize("key", [
+    DEV_SECRET_KEY,                                   # the public development default
+    "dev-secret-change-me-in-production-please-2026",  # a default with a suffix
+    "x" * 64,                                         # long, no randomness
+    "abababababababababababababababababababab",
+    "0123456789" * 4,                                 # a pattern, not a secret
+    "correcthorsebatterystaple-correcthorse",         # words, low per-character entropy
+    "my-huying-production-key-do-not-share-9",        # the project's name in it
+])
+def test_production_refuses_development_and_low_entropy_keys(key):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        check({**GOOD, "SECRET_KEY": key})
+
+
+def test_generated_keys_pass_the_entropy_check():
+    import secrets
+
+    for _ in range(20):
+        check({**GOOD, "SECRET_KEY": secrets.token_urlsafe(48)})
+        check({**GOOD, "SECRET_KEY": secrets.token_hex(32)})
 
 
 def test_development_is_not_checked():

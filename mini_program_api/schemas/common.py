@@ -23,5 +23,10 @@ def Id(**kwargs) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
     return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+def QueryId(**kwargs) -> ma.fields.Integer:  # noqa: N802
+    """An id in a query string: digits arrive as text, so not strict (``Id`` is, for JSON)."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> ma.fields.String:  # noqa: N802
     return ma.fields.String(validate=ma.validate.Length(min=min_length, max=max_length), **kwargs)

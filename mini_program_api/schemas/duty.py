@@ -6,7 +6,7 @@ import re
 
 import marshmallow as ma
 
-from mini_program_api.schemas.common import Id, LocalDateTime, Text
+from mini_program_api.schemas.common import Id, LocalDateTime, QueryId, Text
 from server.http import StrictSchema
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
@@ -64,7 +64,7 @@ class LeaveIn(StrictSchema):
 
 
 class LeaveArgs(StrictSchema):
-    user_id = Id(load_default=None)
+    user_id = QueryId(load_default=None)
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from mini_program_api.schemas.common import Id, LocalDateTime, Text
+from mini_program_api.schemas.common import Id, LocalDateTime, QueryId, Text
 from server.http import PageArgs, StrictSchema
 from server.inservice.enums import GRADE_LABELS, REGISTRATION_LABELS, Grade, RegistrationStatus
 from server.privacy import mask_phone
@@ -26,7 +26,7 @@ class RegisterIn(StrictSchema):
 class RegistrationArgs(PageArgs):
     status = ma.fields.String(load_default=None,
                               validate=ma.validate.OneOf([s.value for s in RegistrationStatus]))
-    community_id = Id(load_default=None)
+    community_id = QueryId(load_default=None)
 
 
 class RejectIn(StrictSchema):
@@ -107,7 +107,7 @@ class EndRegistrationIn(StrictSchema):
 
 
 class ActivityArgs(PageArgs):
-    community_id = Id(load_default=None)
+    community_id = QueryId(load_default=None)
 
 
 class AttendanceIn(StrictSchema):

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from server.accounts import tokens
 from server.accounts.enums import Role
 from server.accounts.models import RevokedToken, RoleGrant, User
-from server.errors import Unauthorized
-from server.extensions import db
+from server.errors import Conflict, Unauthorized
+from server.extensions import db, lock_rows
 from server.wechat.client import WeChatClient
 
 
@@ -132,3 +132,13 @@ def supervises_community(user_id: int, community_id: int) -> bool:
         Community.id == community_id, Community.street_id.is_not(None),
         RoleGrant.user_id == user_id, RoleGrant.role == Role.STREET,
         RoleGrant.street_id == Community.street_id))))
+
+
+def keep_one_admin(user_id: int) -> None:
+    """Refuse (409) to take the platform's last admin away: revoking the role or deleting the
+    account. The admin grants are locked first, so two admins removing each other at once cannot
+    both pass the count."""
+    lock_rows(RoleGrant, RoleGrant.role == Role.ADMIN)
+    admins = db.session.scalars(select(RoleGrant.user_id).where(RoleGrant.role == Role.ADMIN)).all()
+    if user_id in admins and len(set(admins)) <= 1:
+        raise Conflict("不能移除最后一位平台管理员", code=40912)

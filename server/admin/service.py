@@ -468,10 +468,7 @@ def revoke_role(*, actor: User, role: Role, user_id: int | None = None,
     elif role == Role.ADMIN:
         if user is None:
             raise NotFound("该人员没有此角色")
-        admins = db.session.scalar(select(func.count()).select_from(RoleGrant)
-                                   .where(RoleGrant.role == Role.ADMIN))
-        if admins <= 1 and accounts.has_role(user.id, Role.ADMIN):
-            raise Conflict("不能撤销最后一位平台管理员", code=40912)
+        accounts.keep_one_admin(user.id)
         changed = revoke(user, Role.ADMIN, actor=actor, now=now)
     elif role in (Role.COUNTY, Role.STREET):
         if user is None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from server import sheets
 from server.inservice.enums import REGISTRATION_LABELS, RegistrationStatus
 
 COLUMNS = [
@@ -38,16 +39,9 @@ def _cell(key: str, value, zone: ZoneInfo):
     return value
 
 
-def _safe(value):
-    """Text starting like a formula is not run by spreadsheets (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def table(rows: list[dict], timezone: str) -> list[list]:
     zone = ZoneInfo(timezone)
-    return [[_safe(_cell(key, row[key], zone)) for key, _ in COLUMNS] for row in rows]
+    return [[sheets.cell(_cell(key, row[key], zone)) for key, _ in COLUMNS] for row in rows]
 
 
 def to_csv(rows: list[dict], timezone: str) -> bytes:
@@ -62,7 +56,7 @@ def to_xlsx(rows: list[dict], timezone: str, *, title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "反馈表"
-    sheet.append([title])
+    sheet.append([sheets.cell(title)])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([name for _, name in COLUMNS])
     for cell in sheet[2]:

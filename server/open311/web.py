@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from server import clock
 from server.errors import DomainError
 from server.open311 import keys, params, present, queries, render, service
+from server.privacy import log_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -187,5 +188,5 @@ def _http_error(error: HTTPException):
 
 @blp.errorhandler(Exception)
 def _unexpected(error: Exception):
-    log.exception("open311: unhandled error: %s", type(error).__name__)
+    log_unexpected(log, "open311: unhandled error", error)
     return render.errors(_fmt(), 500, ["服务器内部错误，请稍后再试"])

@@ -24,6 +24,7 @@ from sqlalchemy import delete, exists, select, update
 
 from server.accounts.enums import Role
 from server.accounts.models import RevokedToken, RoleGrant, User
+from server.accounts.service import keep_one_admin
 from server.admin.models import Person
 from server.extensions import db
 from server.grid.models import TeamMember
@@ -157,6 +158,7 @@ def delete_account(*, user: User, now: datetime) -> None:
     handled, anonymously; the timeline keeps naming the (now empty) user id.
     """
     user_id = user.id
+    keep_one_admin(user_id)  # the platform never stays without an admin
     filenames = []
     for request in db.session.scalars(select(Request).where(Request.resident_id == user_id)):
         if request.status in OPEN_STATUSES:

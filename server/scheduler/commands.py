@@ -22,6 +22,7 @@ from server import clock
 from server.extensions import db
 from server.jobs import all_jobs
 from server.ops import logs
+from server.privacy import log_unexpected
 from server.scheduler import health
 from server.scheduler.lock import leader_lock, wait_for
 
@@ -54,15 +55,15 @@ def _runner(app, job, node: str):
                 health.job_started(job.id, node, now=clock.now())
                 result = job.func(clock.now())
                 log.info("job %s: %s", job.id, result)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one failed run must not stop the scheduler
                 error = type(exc).__name__
-                log.exception("job %s failed", job.id)
+                log_unexpected(log, f"job {job.id} failed", exc)
                 db.session.rollback()
             try:
                 health.job_finished(job.id, now=clock.now(), seconds=time.monotonic() - started,
                                     error=error)
-            except Exception:
-                log.exception("job %s: its run could not be recorded", job.id)
+            except Exception as exc:  # noqa: BLE001 - the next run records again
+                log_unexpected(log, f"job {job.id}: its run could not be recorded", exc)
                 db.session.rollback()
             finally:
                 db.session.remove()

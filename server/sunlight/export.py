@@ -7,6 +7,8 @@ import io
 
 from openpyxl import Workbook
 
+from server.sheets import cell
+
 COLUMNS = [
     ("name", "分组"), ("total", "诉求数"), ("dispatched", "派单数"), ("responded", "按时接单数"),
     ("response_rate", "响应率"), ("rated", "评价数"), ("rated_resolved", "评价已解决数"),
@@ -18,17 +20,10 @@ COLUMNS = [
 ]
 
 
-def _cell(value):
-    # A leading = + - @ would be a formula in a spreadsheet: names are text, never code.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def table(stats: dict) -> list[list]:
     rows = [[title for _key, title in COLUMNS]]
     for item in stats["items"]:
-        rows.append([_cell(item.get(key)) for key, _title in COLUMNS])
+        rows.append([cell(item.get(key)) for key, _title in COLUMNS])
     return rows
 
 
@@ -44,7 +39,7 @@ def to_xlsx(stats: dict) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "指标"
-    sheet.append([f"统计区间 {stats['start']} 至 {stats['end']}", f"分组 {stats['group']}"])
+    sheet.append([cell(f"统计区间 {stats['start']} 至 {stats['end']}"), cell(f"分组 {stats['group']}")])
     for row in table(stats):
         sheet.append(row)
     out = io.BytesIO()

@@ -155,3 +155,15 @@ def test_member_bodies_are_validated(world, committee):
     assert committee.post(path, {"user_id": 1, "person_id": 1}).status == 422
     assert committee.post(path, {"user_id": 1, "post": "A"}).status == 422
     assert committee.post("/api/v1/admin/teams/99999/members", {"user_id": 1}).status == 404
+
+
+def test_the_last_admin_cannot_delete_their_account(world, admin):
+    me = world.user("demo-admin")
+    refused = admin.call("DELETE", "/api/v1/me")
+    assert (refused.status, refused.code) == (409, 40912)
+    db.session.expire_all()
+    assert accounts.has_role(me.id, Role.ADMIN) and db.session.get(type(me), me.id).is_active
+    # with a second admin, either may go
+    assert _grant(admin, role="admin", user_id=world.user("demo-resident").id).status == 200
+    assert admin.call("DELETE", "/api/v1/me").status == 200
+    assert world.as_("demo-resident").call("DELETE", "/api/v1/me").status == 409

@@ -79,7 +79,7 @@ def test_cors_only_for_listed_origins_and_never_a_wildcard(world, app, monkeypat
 
 
 GOOD = {
-    "ENV_NAME": "production", "SECRET_KEY": "x" * 40,
+    "ENV_NAME": "production", "SECRET_KEY": "AaDe8w_LNyI7Kci5pRcEiG60tP_7i6Utx0At0WRSJvsxp5dhKSWpChcmUIzukCGg",
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://huying@db/huying", "WECHAT_FAKE": False,
     "WECHAT_APPID": "wx123", "WECHAT_SECRET": "s3cret", "WECHAT_API_BASE": "https://api.weixin.qq.com",
     "WECHAT_PUSH_TOKEN": "push-token-from-the-console", "PUBLIC_BASE_URL": "https://huying.example.cn",
@@ -106,7 +106,7 @@ def test_production_refuses_unsafe_settings(change, words):
 def test_production_app_sends_hsts_and_refuses_a_wildcard_origin(monkeypatch, tmp_path):
     from server import create_app
 
-    env = {"HUYING_ENV": "production", "SECRET_KEY": "k" * 40, "WECHAT_FAKE": "0",
+    env = {"HUYING_ENV": "production", "SECRET_KEY": GOOD["SECRET_KEY"], "WECHAT_FAKE": "0",
            "DATABASE_URL": "postgresql+psycopg://huying@127.0.0.1:1/none",
            "WECHAT_APPID": "wx123", "WECHAT_SECRET": "s3cret",
            "WECHAT_API_BASE": "https://api.weixin.qq.com", "WECHAT_PUSH_TOKEN": "push-token-x",

@@ -8,7 +8,7 @@ from server.config import ConfigError, check
 from server.wechat.templates import DEFAULT_TEMPLATES
 
 REAL = {
-    "ENV_NAME": "production", "SECRET_KEY": "s" * 40,
+    "ENV_NAME": "production", "SECRET_KEY": "AaDe8w_LNyI7Kci5pRcEiG60tP_7i6Utx0At0WRSJvsxp5dhKSWpChcmUIzukCGg",
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://huying@db/huying",
     "WECHAT_FAKE": False, "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "0" * 32,
     "WECHAT_API_BASE": "https://api.weixin.qq.com", "WECHAT_PUSH_TOKEN": "push-token-123",
