@@ -9,6 +9,18 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
+# The dates the product can mean. Beyond them, a date is an attack or a typo: arithmetic on
+# 9999-12-31 or 0001-01-01 (a window, a time zone) overflows; both are refused as input.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def in_calendar(moment: datetime) -> bool:
+    """``moment`` (aware, or a naive local date/time) lies between EARLIEST and LATEST."""
+    if moment.tzinfo is None:
+        return EARLIEST.replace(tzinfo=None) <= moment < LATEST.replace(tzinfo=None)
+    return EARLIEST <= moment < LATEST
+
 
 class SystemClock:
     def now(self) -> datetime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+import unicodedata
 
 _DIGIT = "0-9０-９"
 _ID_NUMBER = re.compile(rf"(?<![{_DIGIT}A-Za-z])[{_DIGIT}]{{17}}[{_DIGIT}Xx](?![{_DIGIT}A-Za-z])")
@@ -32,13 +33,119 @@ PASS = "pass"  # the content-security verdict that makes content publishable
 def redact(text: str | None) -> str | None:
     """Text fit for a public page: ID numbers, phones, e-mail and door numbers masked.
 
-    Any other run of five or more digits is masked too: a public page can live without it.
+    Numbers are found however they are written (``find_numbers``); any other run of five or
+    more digits is masked too: a public page can live without it.
     """
     if not text:
         return text
+    text = _mask_spans(text, find_numbers(text))
     for pattern in (_ID_NUMBER, _EMAIL, _MOBILE, _LANDLINE, _DOOR, _LONG_NUMBER):
         text = pattern.sub(MASK, text)
     return text
+
+
+# --- numbers however they are written --------------------------------------------------------
+# A phone or an ID number hides behind full-width or other separators (139－1234－5678,
+# 139.8765.4321, (137)1111-2222), spaced digits, zero-width characters, digits of other
+# scripts (full-width, Arabic-Indic, circled, mathematical) and Chinese numerals. The scanner
+# reads digits through all of them and reports the spans of the original text to mask.
+
+_CHINESE_DIGITS = dict(zip("〇零一幺二两三四五六七八九", "0011223456789", strict=True))
+_SEPARATORS = set(" .-_/()·,+~*:") | {"\t", "\u3000", "\u00a0"}
+MAX_GAP = 3  # separator characters allowed between two digits of one number
+_NUMBER = re.compile(r"(?:0?86)?1[3-9]\d{9}|\d{17}[\dX]|\d{15}|0\d{9,11}")
+
+
+def _digit(ch: str) -> str | None:
+    """The decimal digit ``ch`` writes (any script, Chinese numerals), or None."""
+    if "0" <= ch <= "9":
+        return ch
+    value = unicodedata.decimal(ch, None)
+    if value is None:
+        folded = unicodedata.normalize("NFKC", ch)
+        value = unicodedata.decimal(folded, None) if len(folded) == 1 else None
+    if value is not None:
+        return str(value)
+    return _CHINESE_DIGITS.get(ch)
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cf", "Mn", "Me", "Cc") and ch not in "\n\r"
+
+
+def _separator(ch: str) -> bool:
+    if ch in _SEPARATORS or _invisible(ch):
+        return True
+    folded = unicodedata.normalize("NFKC", ch)
+    return (folded in _SEPARATORS or unicodedata.category(ch) in ("Pd", "Zs")
+            or (len(folded) == 1 and unicodedata.category(folded) == "Pd") or ch == "\u2212")
+
+
+def _groups(text: str):
+    """Runs of digits joined by short separator gaps: lists of (digits, start, end) groups."""
+    run: list[tuple[str, int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        digit = _digit(text[i])
+        if digit is None:
+            i += 1
+            continue
+        start, digits = i, []
+        while i < n:
+            d = _digit(text[i])
+            if d is not None:
+                digits.append(d)
+                i += 1
+            elif _invisible(text[i]):
+                i += 1  # inside a group: a zero-width character joins, it does not separate
+            else:
+                break
+        if i < n and text[i] in "Xx" and sum(len(g[0]) for g in run) + len(digits) == 17:
+            digits.append("X")  # the check character of an ID number
+            i += 1
+        run.append(("".join(digits), start, i))
+        gap = i
+        while gap < n and gap - i < MAX_GAP and _separator(text[gap]):
+            gap += 1
+        if gap < n and _digit(text[gap]) is not None:
+            i = gap  # a short gap of separators: the number goes on
+            continue
+        yield run
+        run = []
+    if run:
+        yield run
+
+
+def find_numbers(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that write a mainland mobile, an ID number or a landline, however
+    separated, spaced or spelled (see above)."""
+    spans = []
+    for run in _groups(text):
+        digits = [g[0] for g in run]
+        for i in range(len(run)):
+            joined = ""
+            for j in range(i, len(run)):
+                joined += digits[j]
+                if len(joined) > 20:
+                    break
+                if _NUMBER.fullmatch(joined):
+                    spans.append((run[i][1], run[j][2]))
+    return spans
+
+
+def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:
+            if end > last:
+                last = end
+            continue
+        out += [text[last:start], MASK]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 _MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")

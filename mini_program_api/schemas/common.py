@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask import current_app
 
+from server import clock
 from server.http import MAX_ID
 
 
@@ -26,6 +28,24 @@ def Id(**kwargs) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
 def QueryId(**kwargs) -> ma.fields.Integer:  # noqa: N802
     """An id in a query string: digits arrive as text, so not strict (``Id`` is, for JSON)."""
     return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def _in_calendar(value) -> bool:
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if not clock.in_calendar(value):
+        raise ma.ValidationError(f"must lie between {clock.EARLIEST.year} and {clock.LATEST.year - 1}")
+    return True
+
+
+def Day(**kwargs) -> ma.fields.Date:  # noqa: N802
+    """A calendar day the product can mean (2000–2099)."""
+    return ma.fields.Date(validate=_in_calendar, **kwargs)
+
+
+def Moment(**kwargs) -> ma.fields.AwareDateTime:  # noqa: N802
+    """An instant with its offset, within the product's calendar (2000–2099)."""
+    return ma.fields.AwareDateTime(validate=_in_calendar, **kwargs)
 
 
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> ma.fields.String:  # noqa: N802

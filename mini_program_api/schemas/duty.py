@@ -6,7 +6,7 @@ import re
 
 import marshmallow as ma
 
-from mini_program_api.schemas.common import Id, LocalDateTime, QueryId, Text
+from mini_program_api.schemas.common import Id, LocalDateTime, Moment, QueryId, Text
 from server.http import StrictSchema
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
@@ -58,8 +58,8 @@ class ShiftOut(ma.Schema):
 
 class LeaveIn(StrictSchema):
     user_id = Id(required=True)
-    starts_at = ma.fields.AwareDateTime(required=True)
-    ends_at = ma.fields.AwareDateTime(required=True)
+    starts_at = Moment(required=True)
+    ends_at = Moment(required=True)
     reason = Text(200, load_default=None, allow_none=True)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from mini_program_api.schemas.common import Id, LocalDateTime, QueryId, Text
+from mini_program_api.schemas.common import Id, LocalDateTime, Moment, QueryId, Text
 from server.http import PageArgs, StrictSchema
 from server.inservice.enums import GRADE_LABELS, REGISTRATION_LABELS, Grade, RegistrationStatus
 from server.privacy import mask_phone
@@ -78,8 +78,8 @@ class EvaluationOut(ma.Schema):
 class ActivityIn(StrictSchema):
     title = Text(100, min_length=2, required=True)
     community_id = Id(required=True)
-    starts_at = ma.fields.AwareDateTime(required=True)
-    ends_at = ma.fields.AwareDateTime(required=True)
+    starts_at = Moment(required=True)
+    ends_at = Moment(required=True)
     capacity = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(1, 10000))
     hours = ma.fields.Float(required=True, validate=ma.validate.Range(0.5, 24))
     description = Text(2000, load_default=None, allow_none=True)

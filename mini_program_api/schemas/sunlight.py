@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from mini_program_api.schemas.common import LocalDateTime
+from mini_program_api.schemas.common import Day, LocalDateTime
 from server.http import StrictSchema
 from server.sunlight.figures import GROUPS
 
@@ -163,8 +163,8 @@ class StatsArgs(StrictSchema):
     community_id = ma.fields.Integer(load_default=None,
                                      validate=ma.validate.Range(min=1, max=2**31 - 1))
     group = ma.fields.String(load_default="community", validate=ma.validate.OneOf(list(GROUPS)))
-    start = ma.fields.Date(load_default=None, metadata={"description": "first local day"})
-    end = ma.fields.Date(load_default=None, metadata={"description": "last local day, included"})
+    start = Day(load_default=None, metadata={"description": "first local day"})
+    end = Day(load_default=None, metadata={"description": "last local day, included"})
 
 
 class ExportArgs(StatsArgs):

@@ -17,6 +17,7 @@ import marshmallow as ma
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from server import clock
 from server.errors import BadRequest
 from server.http import MAX_ID, StrictSchema
 
@@ -121,6 +122,8 @@ def moment(args: MultiDict, name: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace(" ", "+") if "T" in value else value)
     except ValueError:
         raise _bad(name, "not a W3C datetime such as 2026-11-23T09:00:00+08:00") from None
+    if not clock.in_calendar(parsed):
+        raise _bad(name, f"must lie between {clock.EARLIEST.year} and {clock.LATEST.year - 1}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
     return parsed

@@ -6,9 +6,10 @@ attached to endpoints by name, so the views need not know about them).
 
 from __future__ import annotations
 
-from server.security import headers, limits
+from server.security import headers, inputs, limits
 
 
 def init_app(app) -> None:
     headers.init_app(app)
+    inputs.init_app(app)
     limits.init_app(app)

@@ -20,7 +20,6 @@ from server.sheets import cell
 from tests.inservice.conftest import approved
 
 
-
 @given(st.text())
 @settings(max_examples=300, deadline=None)
 def test_any_text_becomes_a_cell_xlsx_can_hold_and_no_formula(text):
