@@ -38,7 +38,11 @@ def redact(text: str | None) -> str | None:
     """
     if not text:
         return text
-    text = _mask_spans(text, find_numbers(text))
+    for _ in range(3):  # masking can bring the rest of a longer number together: again
+        spans = find_numbers(text)
+        if not spans:
+            break
+        text = _mask_spans(text, spans)
     for pattern in (_ID_NUMBER, _EMAIL, _MOBILE, _LANDLINE, _DOOR, _LONG_NUMBER):
         text = pattern.sub(MASK, text)
     return text
@@ -51,7 +55,7 @@ def redact(text: str | None) -> str | None:
 # reads digits through all of them and reports the spans of the original text to mask.
 
 _CHINESE_DIGITS = dict(zip("〇零一幺二两三四五六七八九", "0011223456789", strict=True))
-_SEPARATORS = set(" .-_/()·,+~*:") | {"\t", "\u3000", "\u00a0"}
+_SEPARATORS = set(" .-_/()·,+~:") | {"\t", "\u3000", "\u00a0"}
 MAX_GAP = 3  # separator characters allowed between two digits of one number
 _NUMBER = re.compile(r"(?:0?86)?1[3-9]\d{9}|\d{17}[\dX]|\d{15}|0\d{9,11}")
 
@@ -110,6 +114,9 @@ def _groups(text: str):
         if gap < n and _digit(text[gap]) is not None:
             i = gap  # a short gap of separators: the number goes on
             continue
+        if gap < n and text[gap] in "Xx" and sum(len(g[0]) for g in run) == 17:
+            run.append(("X", gap, gap + 1))  # an ID number's check character, set apart
+            i = gap + 1
         yield run
         run = []
     if run:
@@ -129,7 +136,10 @@ def find_numbers(text: str) -> list[tuple[int, int]]:
                 if len(joined) > 20:
                     break
                 if _NUMBER.fullmatch(joined):
-                    spans.append((run[i][1], run[j][2]))
+                    start = run[i][1]
+                    if start and text[start - 1] in "+＋":  # +86 …: the plus goes too
+                        start -= 1
+                    spans.append((start, run[j][2]))
     return spans
 
 
