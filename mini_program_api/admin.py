@@ -17,7 +17,7 @@ from mini_program_api.schemas.requests import EmptyIn
 from server import clock
 from server.accounts.enums import Role
 from server.admin import importer, people, queries, service
-from server.errors import Invalid
+from server.errors import Code, Invalid
 from server.http import Blueprint, PageArgs, bounded_id, login_required, page_schema
 from server.place import boundaries
 
@@ -378,7 +378,7 @@ def import_structure(args, _files):
     report = importer.import_structure(filename=upload.filename or "", data=upload.read(),
                                        dry_run=args["dry_run"], **_ctx())
     if not report.ok:
-        raise Invalid("导入文件有误，未写入任何数据", code=42220,
+        raise Invalid("导入文件有误，未写入任何数据", code=Code.IMPORT_INVALID,
                       errors={"rows": [e.as_dict() for e in report.errors]})
     return report
 
@@ -402,6 +402,6 @@ def import_boundaries(args, _files):
                                           coord_system=args["coord_system"],
                                           dry_run=args["dry_run"], **_ctx())
     if not report.ok:
-        raise Invalid("边界文件有误，未写入任何数据", code=42230,
+        raise Invalid("边界文件有误，未写入任何数据", code=Code.BOUNDARY_FILE_INVALID,
                       errors={"features": [e.as_dict() for e in report.errors]})
     return report

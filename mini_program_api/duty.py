@@ -11,7 +11,7 @@ from server import clock
 from server.accounts.enums import Role
 from server.duty import service
 from server.duty.models import Leave
-from server.errors import Conflict, Forbidden
+from server.errors import Code, Conflict, Forbidden
 from server.http import Blueprint, bounded_id, keyset_page, login_required, page_schema
 from server.requests import queries, whistle
 from server.requests import service as requests
@@ -122,7 +122,7 @@ def record_response(body, request_id: int):
     """Record the department's response; the request goes to review (committee)."""
     request, _ = requests.get_visible(bounded_id(request_id), current_user)
     if request.status != Status.REFERRED:
-        raise Conflict("该诉求未吹哨或部门已反馈", code=40901)
+        raise Conflict("该诉求未吹哨或部门已反馈", code=Code.STATUS_FORBIDS)
     return requests.act(request_id=request.id, action=Action.RESOLVE, actor=current_user,
                         now=clock.now(), **body)
 

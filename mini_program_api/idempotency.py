@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from server import clock
-from server.errors import Conflict, Invalid
+from server.errors import Code, Conflict, Invalid
 from server.extensions import db
 from server.requests.models import IdempotencyKey
 
@@ -62,9 +62,9 @@ def _replay(user_id: int, key: str, digest: str):
         select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
     )
     if first is None:  # the first attempt failed and released its key just now
-        raise Conflict("相同的请求正在处理中，请稍后重试", code=40903)
+        raise Conflict("相同的请求正在处理中，请稍后重试", code=Code.IDEMPOTENCY_IN_FLIGHT)
     if first.body_hash != digest:
-        raise Invalid("Idempotency-Key 已用于不同的内容", code=42201)
+        raise Invalid("Idempotency-Key 已用于不同的内容", code=Code.IDEMPOTENCY_KEY_REUSED)
     if first.state != "done":
-        raise Conflict("相同的请求正在处理中，请稍后重试", code=40903)
+        raise Conflict("相同的请求正在处理中，请稍后重试", code=Code.IDEMPOTENCY_IN_FLIGHT)
     return _respond(first.response_body, first.response_status)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from server.errors import DomainError, Invalid, NotFound
+from server.errors import Code, DomainError, Invalid, NotFound
 from server.ops.logs import request_id
 from server.privacy import log_unexpected
 
@@ -174,16 +174,16 @@ _RESPONSE_NAMES = {
 }
 
 _HTTP_CODES = {
-    400: (40000, "请求有误"),
-    401: (40100, "请先登录"),
-    403: (40300, "无权执行此操作"),
-    404: (40400, "未找到"),
-    405: (40500, "不支持的请求方法"),
-    409: (40900, "状态冲突"),
-    413: (41300, "上传内容太大"),
-    415: (41500, "不支持的内容类型"),
-    422: (42200, "参数校验失败"),
-    429: (42900, "操作太频繁，请稍后再试"),
+    400: (Code.BAD_REQUEST, "请求有误"),
+    401: (Code.UNAUTHENTICATED, "请先登录"),
+    403: (Code.FORBIDDEN, "无权执行此操作"),
+    404: (Code.NOT_FOUND, "未找到"),
+    405: (Code.METHOD_NOT_ALLOWED, "不支持的请求方法"),
+    409: (Code.CONFLICT, "状态冲突"),
+    413: (Code.TOO_LARGE, "上传内容太大"),
+    415: (Code.UNSUPPORTED_MEDIA, "不支持的内容类型"),
+    422: (Code.INVALID, "参数校验失败"),
+    429: (Code.TOO_MANY_REQUESTS, "操作太频繁，请稍后再试"),
 }
 
 
@@ -245,7 +245,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(ma.ValidationError)
     def _validation(error: ma.ValidationError):
-        return error_response(422, 42200, "参数校验失败", errors=error.messages)
+        return error_response(422, Code.INVALID, "参数校验失败", errors=error.messages)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -258,15 +258,15 @@ def register_error_handlers(app) -> None:
         if isinstance(error, PoolTimeout):
             # Every pooled connection is busy: an overload, not a fault; the client retries.
             log.error("database pool exhausted")
-            return error_response(503, 50305, "服务繁忙，请稍后重试", headers={"Retry-After": "2"})
+            return error_response(503, Code.POOL_EXHAUSTED, "服务繁忙，请稍后重试", headers={"Retry-After": "2"})
         if isinstance(error, OperationalError | InterfaceError) or getattr(
                 error, "connection_invalidated", False):
             # The database went away (restart, failover): nothing was acknowledged, retry.
             log.error("database unavailable: %s", type(error).__name__)
-            return error_response(503, 50304, "数据库暂时不可用，请稍后重试",
+            return error_response(503, Code.DATABASE_UNAVAILABLE, "数据库暂时不可用，请稍后重试",
                                   headers={"Retry-After": "2"})
         log_unexpected(log, "unhandled error", error)
-        return error_response(500, 50000, "服务器内部错误，请稍后再试")
+        return error_response(500, Code.INTERNAL, "服务器内部错误，请稍后再试")
 
 
 class StrictSchema(ma.Schema):
@@ -348,7 +348,7 @@ def login_required(blp: Blueprint, *, refresh: bool = False):
         @jwt_required(refresh=refresh)
         def wrapper(*args, **kwargs):
             if current_user is None:  # deleted or disabled since the token was issued
-                return error_response(401, 40101, "登录已失效，请重新登录")
+                return error_response(401, Code.TOKEN_INVALID, "登录已失效，请重新登录")
             return func(*args, **kwargs)
 
         wrapper = blp.doc(security=[{"bearerAuth": []}])(wrapper)

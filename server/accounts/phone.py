@@ -10,7 +10,7 @@ from datetime import datetime
 
 from server.accounts import hooks
 from server.accounts.models import User
-from server.errors import Invalid
+from server.errors import Code, Invalid
 from server.extensions import db
 from server.privacy import mask_phone, normalize_phone
 from server.wechat.client import WeChatClient, WeChatError
@@ -25,7 +25,7 @@ def bind(*, user: User, code: str, now: datetime, client: WeChatClient | None = 
         info = client.phone_number(code, now=now)  # before any write of ours
     except WeChatError as exc:
         if exc.errcode == 40029:
-            raise Invalid("手机号授权已失效，请重新授权", code=42203,
+            raise Invalid("手机号授权已失效，请重新授权", code=Code.PHONE_CODE_INVALID,
                           errors={"code": ["invalid or used code"]}) from None
         raise
     user.phone = info.phone if info.country_code == "86" else f"+{info.country_code}{info.phone}"
@@ -41,7 +41,7 @@ def type_in(*, user: User, phone: str, now: datetime) -> User:
     certified organisations): a typed mainland mobile, kept unverified."""
     number = normalize_phone(phone)
     if number is None:
-        raise Invalid("请填写有效的手机号", code=42204, errors={"phone": ["not a mainland mobile"]})
+        raise Invalid("请填写有效的手机号", code=Code.PHONE_INVALID, errors={"phone": ["not a mainland mobile"]})
     if user.phone_verified and user.phone == number:
         return user  # typing the verified number again changes nothing
     user.phone, user.phone_verified = number, False

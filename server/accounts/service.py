@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from server.accounts import tokens
 from server.accounts.enums import Role
 from server.accounts.models import RevokedToken, RoleGrant, User
-from server.errors import Conflict, Unauthorized
+from server.errors import Code, Conflict, Unauthorized
 from server.extensions import db, lock_rows
 from server.wechat.client import WeChatClient
 
@@ -30,7 +30,7 @@ def login_with_wechat(*, client: WeChatClient, code: str, now: datetime) -> tupl
             db.session.rollback()
             user = db.session.scalar(select(User).where(User.openid == session.openid))
     if not user.is_active:
-        raise Unauthorized("账号已停用", code=40103)
+        raise Unauthorized("账号已停用", code=Code.ACCOUNT_DISABLED)
     return user, tokens.issue(user)
 
 
@@ -46,7 +46,7 @@ def refresh(*, user: User, payload: dict, now: datetime) -> dict:
     except IntegrityError:
         db.session.rollback()
         revoke_family(payload, user.id, now)
-        raise Unauthorized("登录已失效，请重新登录", code=40101) from None
+        raise Unauthorized("登录已失效，请重新登录", code=Code.TOKEN_INVALID) from None
     return tokens.issue(user, family=payload["fam"])
 
 
@@ -141,4 +141,4 @@ def keep_one_admin(user_id: int) -> None:
     lock_rows(RoleGrant, RoleGrant.role == Role.ADMIN)
     admins = db.session.scalars(select(RoleGrant.user_id).where(RoleGrant.role == Role.ADMIN)).all()
     if user_id in admins and len(set(admins)) <= 1:
-        raise Conflict("不能移除最后一位平台管理员", code=40912)
+        raise Conflict("不能移除最后一位平台管理员", code=Code.LAST_ADMIN)

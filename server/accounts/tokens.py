@@ -15,6 +15,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from sqlalchemy import select
 
 from server.accounts.models import RevokedToken, User
+from server.errors import Code
 from server.extensions import db, jwt
 
 
@@ -30,7 +31,7 @@ def init_app(app) -> None:
 def _unauthorized(msg: str = "登录已失效，请重新登录"):
     from server.http import error_response
 
-    return error_response(401, 40101, msg)
+    return error_response(401, Code.TOKEN_INVALID, msg)
 
 
 @jwt.unauthorized_loader

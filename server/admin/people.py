@@ -23,7 +23,7 @@ from server.accounts.enums import Role
 from server.accounts.models import User
 from server.admin import service
 from server.admin.models import CommitteeSeat, Invitation, Person, PersonPost
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Code, Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.models import Team, TeamMember
 from server.http import keyset_page
@@ -52,7 +52,7 @@ def ensure_person(*, community_id: int, name: str, phone: str, now: datetime,
                                                     Person.phone == normalized))
     if person is not None:
         if person.name != name:
-            raise Conflict("本社区已登记该手机号，但姓名不一致，请核对", code=40916,
+            raise Conflict("本社区已登记该手机号，但姓名不一致，请核对", code=Code.PHONE_UNDER_OTHER_NAME,
                            errors={"phone": ["this community has another name for this phone"]})
         return person, False
     person = Person(community_id=community_id, name=name, phone=normalized, created_at=now)
@@ -192,7 +192,7 @@ def add_member(*, actor: User, team_id: int, now: datetime, user_id: int | None 
     team = _team(team_id)
     service.require_manager_of(actor, team.community_id)
     if not team.is_active:
-        raise Conflict("服务队已停用", code=40911)
+        raise Conflict("服务队已停用", code=Code.PARENT_RETIRED)
     given = [user_id is not None, person_id is not None, phone is not None]
     if sum(given) != 1 or (phone is not None and not name):
         raise Invalid("请指定 user_id、person_id 或 姓名+手机号 之一",
@@ -322,7 +322,7 @@ def link(person: Person, user: User, *, now: datetime, actor: User | None, via: 
         update(Person).where(Person.id == person.id, Person.user_id.is_(None))
         .values(user_id=user.id, linked_at=now).execution_options(synchronize_session=False))
     if taken.rowcount != 1:
-        raise Conflict("该人员已绑定其他账号", code=40914)
+        raise Conflict("该人员已绑定其他账号", code=Code.PERSON_ALREADY_LINKED)
     db.session.expire(person, ["user_id", "linked_at"])
     if not user.name:
         user.name = person.name
@@ -393,7 +393,7 @@ def issue_invitation(*, actor: User, person_id: int, now: datetime) -> Invitatio
     """A fresh one-time code for a person not yet linked; earlier unused codes stop working."""
     person = _visible_person(actor, person_id)
     if person.user_id is not None:
-        raise Conflict("该人员已绑定账号，无需邀请码", code=40914)
+        raise Conflict("该人员已绑定账号，无需邀请码", code=Code.PERSON_ALREADY_LINKED)
     for old in db.session.scalars(select(Invitation).where(
             Invitation.person_id == person.id, Invitation.redeemed_at.is_(None),
             Invitation.revoked_at.is_(None))):
@@ -417,25 +417,25 @@ def redeem_invitation(*, user: User, code: str, now: datetime) -> Person:
         Invitation.code == normalize_code(code)))
     if invitation is None or invitation.revoked_at is not None or (
             invitation.redeemed_at is None and invitation.expires_at <= now):
-        raise Invalid("邀请码无效或已过期", code=42211, errors={"code": ["invalid or expired"]})
+        raise Invalid("邀请码无效或已过期", code=Code.INVITATION_INVALID, errors={"code": ["invalid or expired"]})
     person = invitation.person
     if invitation.redeemed_at is not None:
         if invitation.redeemed_by_id == user.id and person.user_id == user.id:
             return person
-        raise Conflict("邀请码已被使用", code=40913)
+        raise Conflict("邀请码已被使用", code=Code.INVITATION_USED)
     if person.user_id is not None and person.user_id != user.id:
-        raise Conflict("该人员已绑定其他账号", code=40914)
+        raise Conflict("该人员已绑定其他账号", code=Code.PERSON_ALREADY_LINKED)
     other = db.session.scalar(select(Person.id).where(Person.user_id == user.id,
                                                       Person.community_id == person.community_id))
     if other is not None and other != person.id:
-        raise Conflict("您的账号已绑定本社区其他人员", code=40915)
+        raise Conflict("您的账号已绑定本社区其他人员", code=Code.ACCOUNT_ALREADY_LINKED)
     won = db.session.execute(
         update(Invitation).where(Invitation.id == invitation.id, Invitation.redeemed_at.is_(None))
         .values(redeemed_at=now, redeemed_by_id=user.id)
         .execution_options(synchronize_session=False))
     if won.rowcount != 1:
         db.session.rollback()
-        raise Conflict("邀请码已被使用", code=40913)
+        raise Conflict("邀请码已被使用", code=Code.INVITATION_USED)
     if person.user_id is None:
         link(person, user, now=now, actor=user, via="invitation")
     service.commit_or_conflict("邀请码已被使用")
@@ -460,7 +460,7 @@ def revoke_invitation(*, actor: User, invitation_id: int, now: datetime) -> Invi
         .values(revoked_at=now).execution_options(synchronize_session=False))
     if won.rowcount != 1:
         db.session.rollback()
-        raise Conflict("邀请码已使用或已撤销", code=40931)
+        raise Conflict("邀请码已使用或已撤销", code=Code.INVITATION_NOT_REVOCABLE)
     service.audit(actor=actor, action="invitation.revoke", subject="invitation",
                   subject_id=invitation.id, person_id=invitation.person_id,
                   community_id=invitation.community_id, now=now)

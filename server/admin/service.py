@@ -19,7 +19,7 @@ from server.admin.models import CommitteeSeat, Person
 from server.audit.service import audit as audit  # every use case here writes one
 from server.catalogue.models import Category
 from server.duty.models import Department
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Code, Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.enums import Post
 from server.grid.models import Community, Grid, Section, Street, Team
@@ -57,7 +57,7 @@ def commit_or_conflict(conflict_msg: str) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(conflict_msg, code=40910) from None
+        raise Conflict(conflict_msg, code=Code.DUPLICATE) from None
 
 
 def _update(row, changes: dict, *, actor: User, subject: str, community_id: int | None,
@@ -102,7 +102,7 @@ def create_street(*, actor: User, code: str, name: str, now: datetime) -> Street
     code = normalize_code(code)
     taken = db.session.scalar(select(Street.id).where((Street.code == code) | (Street.name == name)))
     if taken is not None:
-        raise Conflict("街道编码或名称已存在", code=40910, errors={"code": ["already exists"]})
+        raise Conflict("街道编码或名称已存在", code=Code.DUPLICATE, errors={"code": ["already exists"]})
     street = Street(code=code, name=name)
     db.session.add(street)
     db.session.flush()
@@ -135,7 +135,7 @@ def create_community(*, actor: User, code: str, name: str, street_id: int | None
     require_admin(actor)
     code = normalize_code(code)
     if db.session.scalar(select(Community.id).where(Community.code == code)) is not None:
-        raise Conflict("社区编码已存在", code=40910, errors={"code": ["already exists"]})
+        raise Conflict("社区编码已存在", code=Code.DUPLICATE, errors={"code": ["already exists"]})
     community = Community(code=code, name=name, street_id=_active_street(street_id))
     db.session.add(community)
     db.session.flush()
@@ -174,10 +174,10 @@ def create_grid(*, actor: User, community_id: int, name: str, now: datetime) -> 
     require_admin(actor)
     community = _get(Community, community_id, "社区不存在")
     if not community.is_active:
-        raise Conflict("社区已停用，不能新增网格", code=40911)
+        raise Conflict("社区已停用，不能新增网格", code=Code.PARENT_RETIRED)
     if db.session.scalar(select(Grid.id).where(Grid.community_id == community.id,
                                                Grid.name == name)) is not None:
-        raise Conflict("该社区已有同名网格", code=40910, errors={"name": ["already exists"]})
+        raise Conflict("该社区已有同名网格", code=Code.DUPLICATE, errors={"name": ["already exists"]})
     grid = Grid(community_id=community.id, name=name)
     db.session.add(grid)
     db.session.flush()
@@ -200,10 +200,10 @@ def create_section(*, actor: User, grid_id: int, name: str, now: datetime) -> Se
     require_admin(actor)
     grid = _get(Grid, grid_id, "网格不存在")
     if not grid.is_active:
-        raise Conflict("网格已停用，不能新增片区", code=40911)
+        raise Conflict("网格已停用，不能新增片区", code=Code.PARENT_RETIRED)
     if db.session.scalar(select(Section.id).where(Section.grid_id == grid.id,
                                                   Section.name == name)) is not None:
-        raise Conflict("该网格已有同名片区", code=40910, errors={"name": ["already exists"]})
+        raise Conflict("该网格已有同名片区", code=Code.DUPLICATE, errors={"name": ["already exists"]})
     section = Section(grid_id=grid.id, name=name)
     db.session.add(section)
     db.session.flush()
@@ -226,7 +226,7 @@ def update_section(*, actor: User, section_id: int, changes: dict, now: datetime
         if grid is None or grid.community_id != section.grid.community_id:
             raise Invalid("只能移到本社区的网格", errors={"grid_id": ["not a grid of this community"]})
         if not grid.is_active:
-            raise Conflict("网格已停用，不能移入片区", code=40911)
+            raise Conflict("网格已停用，不能移入片区", code=Code.PARENT_RETIRED)
     return _update(section, changes, actor=actor, subject="section",
                    community_id=section.grid.community_id, now=now,
                    conflict_msg="该网格已有同名片区")
@@ -248,7 +248,7 @@ def create_team(*, actor: User, grid_id: int | None = None, section_id: int | No
         exists = select(Team.id).where(Team.section_id == section.id)
         community_id, kwargs = section.grid.community_id, {"post": Post.B, "section": section}
     if db.session.scalar(exists) is not None:
-        raise Conflict("该网格或片区已有服务队", code=40910)
+        raise Conflict("该网格或片区已有服务队", code=Code.DUPLICATE)
     team = new_team(community_id=community_id, name=name, **kwargs)
     audit(actor=actor, action="team.create", subject="team", subject_id=team.id,
           community_id=community_id, data={"post": team.post, "name": team.name}, now=now)
@@ -304,7 +304,7 @@ def create_category(*, actor: User, code: str, name: str, accept_minutes: int,
     require_admin(actor)
     order = check_dispatch_order(dispatch_order)
     if db.session.scalar(select(Category.id).where(Category.code == code)) is not None:
-        raise Conflict("类别编码已存在", code=40910, errors={"code": ["already exists"]})
+        raise Conflict("类别编码已存在", code=Code.DUPLICATE, errors={"code": ["already exists"]})
     if sort is None:
         sort = (db.session.scalar(select(func.max(Category.sort))) or 0) + 1
     category = Category(code=code, name=name, description=description,
@@ -335,7 +335,7 @@ def create_department(*, actor: User, code: str, name: str, response_hours: int,
     """A functional department (职能部门) the committee can blow the whistle to."""
     require_admin(actor)
     if db.session.scalar(select(Department.id).where(Department.code == code)) is not None:
-        raise Conflict("部门编码已存在", code=40910, errors={"code": ["already exists"]})
+        raise Conflict("部门编码已存在", code=Code.DUPLICATE, errors={"code": ["already exists"]})
     department = Department(code=code, name=name, response_hours=response_hours)
     db.session.add(department)
     db.session.flush()
@@ -510,7 +510,7 @@ def _required_community(community_id: int | None) -> int:
 def require_same_community(person: Person, community_id: int) -> None:
     """A person holds posts and seats of their own community only, never another's."""
     if person.community_id != community_id:
-        raise Conflict("该人员属于其他社区，请在本社区登记", code=40917,
+        raise Conflict("该人员属于其他社区，请在本社区登记", code=Code.PERSON_OF_OTHER_COMMUNITY,
                        errors={"person_id": ["belongs to another community"]})
 
 

@@ -14,7 +14,7 @@ from server.accounts.models import User
 from server.audit.service import audit
 from server.duty.models import Department, Leave, Shift
 from server.duty.queries import on_duty_for_section
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Code, Conflict, Invalid, NotFound
 from server.extensions import db
 from server.grid.models import Section, Team, TeamMember
 
@@ -112,7 +112,7 @@ def cancel_leave(*, leave_id: int, actor: User, now: datetime) -> Leave:
     if leave is None:
         raise NotFound("请假记录不存在")
     if leave.cancelled_at is not None:
-        raise Conflict("该请假已取消", code=40901)
+        raise Conflict("该请假已取消", code=Code.STATUS_FORBIDS)
     leave.cancelled_at = now
     audit(actor=actor, action="duty.leave_cancel", subject="leave", subject_id=leave.id,
           user_id=leave.user_id, community_id=_community_of_member(actor, leave.user_id), now=now)

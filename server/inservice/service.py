@@ -14,7 +14,7 @@ from server.accounts import service as accounts
 from server.accounts.enums import Role
 from server.accounts.models import RoleGrant, User
 from server.audit.service import audit
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Code, Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid.enums import Post
 from server.grid.models import Community, Section, Team, TeamMember
@@ -53,7 +53,7 @@ def register(*, user: User, name: str, work_unit: str, party_branch: str, commun
                       errors={"section_id": ["not a section of this community"]})
     phone = user.phone or normalize_phone(phone)
     if not phone:
-        raise Invalid("请绑定或填写有效的手机号", code=42250,
+        raise Invalid("请绑定或填写有效的手机号", code=Code.INSERVICE_PHONE_REQUIRED,
                       errors={"phone": ["a mainland mobile number is required"]})
     registration = Registration(
         user_id=user.id, community_id=community.id, section_id=section.id, name=name,
@@ -65,7 +65,7 @@ def register(*, user: User, name: str, work_unit: str, party_branch: str, commun
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("您在该社区已有待审核或已通过的报到", code=40950) from None
+        raise Conflict("您在该社区已有待审核或已通过的报到", code=Code.INSERVICE_REGISTERED) from None
     db.session.execute(
         update(Registration)
         .where(Registration.user_id == user.id, Registration.status == RS.PENDING,
@@ -111,7 +111,7 @@ def _decide(registration: Registration, values: dict) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict("该报到申请已处理", code=40951)
+        raise Conflict("该报到申请已处理", code=Code.INSERVICE_NOT_PENDING)
     db.session.expire(registration)
 
 
@@ -120,11 +120,11 @@ def approve(*, actor: User, registration_id: int, now: datetime) -> Registration
     registration at another community ends (they moved home)."""
     registration = reviewable(registration_id, actor)
     if registration.status != RS.PENDING:
-        raise Conflict("该报到申请已处理", code=40951)
+        raise Conflict("该报到申请已处理", code=Code.INSERVICE_NOT_PENDING)
     team = db.session.scalar(select(Team).where(
         Team.post == Post.B, Team.section_id == registration.section_id, Team.is_active.is_(True)))
     if team is None:
-        raise Conflict("该片区尚未设立先锋服务队", code=40952)
+        raise Conflict("该片区尚未设立先锋服务队", code=Code.INSERVICE_NO_B_TEAM)
     user_id = registration.user_id
     _decide(registration, {"status": RS.APPROVED, "team_id": team.id, "reviewed_by_id": actor.id,
                            "reviewed_at": now})
@@ -181,7 +181,7 @@ def end_registration(*, actor: User, registration_id: int, now: datetime,
                                                                      registration.community_id)):
         raise NotFound("报到申请不存在")
     if not own and not (reason or "").strip():
-        raise Invalid("请填写结束原因", code=42253, errors={"reason": ["required"]})
+        raise Invalid("请填写结束原因", code=Code.END_REASON_REQUIRED, errors={"reason": ["required"]})
     ended = db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.status.in_(LIVE_STATUSES))
@@ -189,7 +189,7 @@ def end_registration(*, actor: User, registration_id: int, now: datetime,
         .execution_options(synchronize_session=False))
     if ended.rowcount != 1:
         db.session.rollback()
-        raise Conflict("该报到已结束或未通过", code=40959)
+        raise Conflict("该报到已结束或未通过", code=Code.INSERVICE_ENDED)
     db.session.expire(registration)
     user_id, community = registration.user_id, registration.community
     if registration.team_id is not None:
@@ -221,7 +221,7 @@ def evaluate(*, actor: User, registration_id: int, year: int, grade: str,
     """The committee's yearly evaluation; setting it again replaces the earlier one."""
     registration = reviewable(registration_id, actor)
     if registration.reviewed_at is None or registration.status not in (RS.APPROVED, RS.ENDED):
-        raise Conflict("该成员未通过报到，不能评议", code=40958)
+        raise Conflict("该成员未通过报到，不能评议", code=Code.INSERVICE_NOT_APPROVED)
     evaluation = db.session.scalar(select(Evaluation).where(
         Evaluation.registration_id == registration.id, Evaluation.year == year))
     if evaluation is None:
@@ -290,11 +290,11 @@ def signup(*, actor: User, activity_id: int, now: datetime) -> Signup:
         raise Forbidden("只有在本社区服务的党员可以报名")
     _check_not_cancelled(activity)
     if activity.starts_at <= now:
-        raise Conflict("活动已开始，不能报名", code=40954)
+        raise Conflict("活动已开始，不能报名", code=Code.ACTIVITY_STARTED)
     existing = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
                                                       Signup.user_id == actor.id))
     if existing is not None and existing.status == SignupStatus.SIGNED_UP:
-        raise Conflict("您已报名该活动", code=40955)
+        raise Conflict("您已报名该活动", code=Code.ACTIVITY_SIGNED_UP)
     claimed = db.session.execute(
         update(Activity)
         .where(Activity.id == activity.id, Activity.taken < Activity.capacity,
@@ -304,7 +304,7 @@ def signup(*, actor: User, activity_id: int, now: datetime) -> Signup:
     )
     if claimed.rowcount != 1:
         db.session.rollback()
-        raise Conflict("活动名额已满", code=40953)
+        raise Conflict("活动名额已满", code=Code.ACTIVITY_FULL)
     if existing is None:
         existing = Signup(activity_id=activity.id, user_id=actor.id)
         db.session.add(existing)
@@ -314,7 +314,7 @@ def signup(*, actor: User, activity_id: int, now: datetime) -> Signup:
         db.session.commit()
     except IntegrityError:  # the same person twice at once: the seat goes back with the rollback
         db.session.rollback()
-        raise Conflict("您已报名该活动", code=40955) from None
+        raise Conflict("您已报名该活动", code=Code.ACTIVITY_SIGNED_UP) from None
     return existing
 
 
@@ -322,7 +322,7 @@ def withdraw(*, actor: User, activity_id: int, now: datetime) -> Signup:
     activity = visible_activity(activity_id, actor)
     _check_not_cancelled(activity)
     if activity.starts_at <= now:
-        raise Conflict("活动已开始，不能退出", code=40954)
+        raise Conflict("活动已开始，不能退出", code=Code.ACTIVITY_STARTED)
     seat = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
                                                   Signup.user_id == actor.id))
     left = db.session.execute(
@@ -333,7 +333,7 @@ def withdraw(*, actor: User, activity_id: int, now: datetime) -> Signup:
         .execution_options(synchronize_session=False)
     )
     if left.rowcount != 1:
-        raise Conflict("您未报名该活动", code=40957)
+        raise Conflict("您未报名该活动", code=Code.ACTIVITY_NOT_SIGNED_UP)
     db.session.execute(update(Activity).where(Activity.id == activity.id)
                        .values(taken=Activity.taken - 1))
     db.session.commit()
@@ -355,21 +355,21 @@ def confirm_attendance(*, actor: User, activity_id: int, member_ids: list[int],
     already credited are left as they are)."""
     activity = committee_activity(activity_id, actor)
     if activity.starts_at > now:
-        raise Conflict("活动尚未开始，不能确认出勤", code=40956)
+        raise Conflict("活动尚未开始，不能确认出勤", code=Code.ACTIVITY_NOT_STARTED)
     # Under the activity's row lock: a cancellation racing this one cannot slip between.
     live = db.session.execute(update(Activity).where(
         Activity.id == activity.id, Activity.cancelled_at.is_(None))
         .values(cancelled_at=None).execution_options(synchronize_session=False))
     if live.rowcount != 1:
         db.session.rollback()
-        raise Conflict("活动已取消，不记服务时长", code=40960)
+        raise Conflict("活动已取消，不记服务时长", code=Code.ACTIVITY_CANCELLED)
     wanted = sorted(set(member_ids))
     seats = {s.user_id: s for s in db.session.scalars(select(Signup).where(
         Signup.activity_id == activity.id, Signup.user_id.in_(wanted),
         Signup.status == SignupStatus.SIGNED_UP))}
     strangers = [uid for uid in wanted if uid not in seats]
     if strangers:
-        raise Invalid("名单中有未报名该活动的成员", code=42251,
+        raise Invalid("名单中有未报名该活动的成员", code=Code.ATTENDANCE_NOT_SIGNED_UP,
                       errors={"member_ids": [f"not signed up: {uid}" for uid in strangers]})
     credited = [s for s in seats.values() if not s.attended]
     for seat in credited:
@@ -388,7 +388,7 @@ def confirm_attendance(*, actor: User, activity_id: int, member_ids: list[int],
 
 def _check_not_cancelled(activity: Activity) -> None:
     if activity.cancelled_at is not None:
-        raise Conflict("活动已取消", code=40960)
+        raise Conflict("活动已取消", code=Code.ACTIVITY_CANCELLED)
 
 
 def _signed_up_ids(activity: Activity) -> list[int]:
@@ -411,7 +411,7 @@ def edit_activity(*, actor: User, activity_id: int, now: datetime, **changes) ->
     activity = committee_activity(activity_id, actor)
     _check_not_cancelled(activity)
     if activity.starts_at <= now:
-        raise Conflict("活动已开始，不能修改", code=40954)
+        raise Conflict("活动已开始，不能修改", code=Code.ACTIVITY_STARTED)
     changed = {k: v for k, v in changes.items() if k in EDITABLE and getattr(activity, k) != v}
     if not changed:
         return activity
@@ -431,8 +431,8 @@ def edit_activity(*, actor: User, activity_id: int, now: datetime, **changes) ->
         db.session.refresh(activity)
         _check_not_cancelled(activity)
         if activity.starts_at <= now:
-            raise Conflict("活动已开始，不能修改", code=40954)
-        raise Invalid(f"名额不能少于已报名人数（{activity.taken}人）", code=42252,
+            raise Conflict("活动已开始，不能修改", code=Code.ACTIVITY_STARTED)
+        raise Invalid(f"名额不能少于已报名人数（{activity.taken}人）", code=Code.CAPACITY_BELOW_TAKEN,
                       errors={"capacity": [f"below the {activity.taken} seats taken"]})
     db.session.expire(activity)
     what = "、".join(dict.fromkeys(_CHANGE_LABELS[k] for k in EDITABLE if k in changed))
@@ -463,7 +463,7 @@ def cancel_activity(*, actor: User, activity_id: int, reason: str, now: datetime
         db.session.rollback()
         db.session.refresh(activity)
         _check_not_cancelled(activity)
-        raise Conflict("活动已确认出勤，不能取消", code=40961)
+        raise Conflict("活动已确认出勤，不能取消", code=Code.ACTIVITY_CONFIRMED)
     db.session.expire(activity)
     notify(user_ids=_signed_up_ids(activity), kind="activity_cancelled", title="活动已取消",
            now=now, body=f"您报名的“{activity.title}”（{_local(activity.starts_at)}）已取消：{reason}",

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.catalogue.models import Category
-from server.errors import BadRequest, Conflict, Invalid
+from server.errors import BadRequest, Code, Conflict, Invalid
 from server.extensions import db
 from server.grid.models import Community, Section
 from server.open311 import queries
@@ -101,7 +101,7 @@ def _replay(key: ApiKey, idempotency_key: str, body_hash: str) -> Submission | N
     earlier = db.session.scalar(select(Submission).where(
         Submission.api_key_id == key.id, Submission.idempotency_key == idempotency_key))
     if earlier is not None and earlier.body_hash != body_hash:
-        raise Invalid("Idempotency-Key 已用于不同的内容", code=42201,
+        raise Invalid("Idempotency-Key 已用于不同的内容", code=Code.IDEMPOTENCY_KEY_REUSED,
                          errors={"Idempotency-Key": ["reused with another body"]})
     return earlier
 
@@ -119,7 +119,7 @@ def _check_open_cap(key: ApiKey, now: datetime) -> None:
         .where(Submission.api_key_id == key.id, Request.status.in_(OPEN_STATUSES)))
     if open_now >= cap:
         db.session.rollback()
-        raise Conflict(f"该接入方已有{open_now}件诉求正在办理，已达上限", code=40932)
+        raise Conflict(f"该接入方已有{open_now}件诉求正在办理，已达上限", code=Code.OPEN311_TOO_MANY_OPEN)
 
 
 def post_request(*, key: ApiKey, fields: dict, attributes: dict[str, list[str]],

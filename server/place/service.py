@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from server.errors import Invalid
+from server.errors import Code, Invalid
 from server.place import cells, geometry, index
 from server.place.coords import CoordSystem, to_wgs84
 from server.place.index import Entry
@@ -43,12 +43,12 @@ def locate(point: Point) -> Entry:
         return found
     nearest = sections.nearest(point.lat, point.lng)
     if nearest is None:
-        raise Invalid("尚未导入片区边界，无法按位置确定片区", code=42231,
+        raise Invalid("尚未导入片区边界，无法按位置确定片区", code=Code.OUTSIDE_SECTIONS,
                       errors={"point": ["no section boundaries are known"]})
     entry, metres = nearest
     raise Invalid(
         f"该位置不在任何片区内，最近的是{entry.community_name}{entry.grid_name}{entry.section_name}"
-        f"（约{round(metres)}米）", code=42231,
+        f"（约{round(metres)}米）", code=Code.OUTSIDE_SECTIONS,
         errors={"point": ["outside every section"],
                 "nearest": {"section": {"id": entry.section_id, "name": entry.section_name},
                             "grid": {"id": entry.grid_id, "name": entry.grid_name},

@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from server.accounts.models import User
-from server.errors import DomainError, Invalid
+from server.errors import Code, DomainError, Invalid
 from server.extensions import db
 from server.requests.models import ContentCheck, Event, Photo, Request, url_for_photo
 from server.wechat.client import WeChatClient, WeChatError
@@ -69,7 +69,7 @@ def screen_text(*, author: User | None, text: str | None, now: datetime,
     screen = _ask(author, text, now, client)
     if screen.verdict == RISKY:
         log.info("text refused by content security (label %s)", screen.label)
-        raise Invalid("内容含有违规信息，请修改后重新提交", code=42210,
+        raise Invalid("内容含有违规信息，请修改后重新提交", code=Code.CONTENT_RISKY,
                       errors={"_content": [f"risky content (label {screen.label})"]})
     return screen
 

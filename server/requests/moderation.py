@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from server.accounts import service as accounts
 from server.accounts.models import User
-from server.errors import Conflict, Forbidden
+from server.errors import Code, Conflict, Forbidden
 from server.extensions import db
 from server.http import keyset_page
 from server.requests import content as security
@@ -25,7 +25,7 @@ def clear_held(*, request_id: int, actor: User, now: datetime, note: str | None 
         raise Forbidden("只有本社区两委可以审核内容")
     held_photos = [p for p in request.photos if p.moderation == security.REVIEW]
     if request.moderation != security.REVIEW and not held_photos:
-        raise Conflict("该诉求没有待人工审核的内容", code=40905)
+        raise Conflict("该诉求没有待人工审核的内容", code=Code.NOTHING_HELD)
     cleared = security.clear_held(request=request, now=now)
     workflow.apply(request, Action.MODERATE, actor_id=actor.id, relation=Relation.COMMITTEE,
                    now=now, note=note, data={"cleared": cleared})

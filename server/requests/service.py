@@ -15,7 +15,7 @@ from server.accounts import service as accounts
 from server.accounts.models import User
 from server.catalogue.models import Category
 from server.duty import service as duty
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Code, Conflict, Invalid, NotFound
 from server.extensions import db
 from server.grid import queries as grid
 from server.grid.models import Community, Section
@@ -161,7 +161,8 @@ def _check_open_cap(resident: User) -> None:
     open_now = db.session.scalar(select(func.count()).select_from(Request).where(
         Request.resident_id == resident.id, Request.status.in_(OPEN_STATUSES)))
     if open_now >= cap:
-        raise Conflict(f"您已有{open_now}件诉求正在办理，请等办结或撤回后再提交新的诉求", code=40906)
+        raise Conflict(f"您已有{open_now}件诉求正在办理，请等办结或撤回后再提交新的诉求",
+                       code=Code.TOO_MANY_OPEN_REQUESTS)
 
 
 def act(*, request_id: int, action: Action, actor: User, now: datetime, note: str | None = None,
@@ -249,7 +250,7 @@ def _rate(request: Request, *, actor: User, relation: Relation, now: datetime,
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("您已评价过本次办理结果", code=40904) from None
+        raise Conflict("您已评价过本次办理结果", code=Code.ALREADY_RATED) from None
     event = workflow.apply(request, Action.RATE, actor_id=actor.id, relation=relation, now=now,
                            note=comment, data={"resolved": resolved, "satisfaction": satisfaction})
     _record_content(request.id, event.id, comment, screen, actor, now)
@@ -268,7 +269,7 @@ def _check_reopen(request: Request, now: datetime) -> None:
         select(Rating).where(Rating.request_id == request.id, Rating.cycle == request.reopen_count)
     )
     if rating is None or (rating.resolved and rating.satisfaction != Satisfaction.DISSATISFIED):
-        raise Conflict("只有评价为未解决或不满意的诉求才能申请重办", code=40901)
+        raise Conflict("只有评价为未解决或不满意的诉求才能申请重办", code=Code.STATUS_FORBIDS)
     window = timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"])
     if request.closed_at is None or now - request.closed_at > window:
-        raise Conflict("已超过可申请重办的期限", code=40901)
+        raise Conflict("已超过可申请重办的期限", code=Code.STATUS_FORBIDS)

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.accounts.enums import Role
 from server.accounts.models import User
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Code, Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.requests import notices, workflow
 from server.requests.enums import OPEN_STATUSES, Action
@@ -55,11 +55,11 @@ def support(*, request_id: int, user: User, now: datetime) -> Request:
         raise Forbidden("当前账号没有此角色")
     request = _open_request(request_id)
     if request.resident_id == user.id:
-        raise Conflict("这是您自己提交的诉求", code=40907)
+        raise Conflict("这是您自己提交的诉求", code=Code.OWN_REQUEST)
     if request.status not in OPEN_STATUSES:
-        raise Conflict("该诉求已办结或关闭，无法附议", code=40901)
+        raise Conflict("该诉求已办结或关闭，无法附议", code=Code.STATUS_FORBIDS)
     if not _follow(request.id, [user.id], now):
-        raise Conflict("您已附议过该诉求", code=40908)
+        raise Conflict("您已附议过该诉求", code=Code.ALREADY_SUPPORTED)
     db.session.commit()
     db.session.refresh(request)
     return request

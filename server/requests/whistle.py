@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from server.accounts.models import User
 from server.duty.models import Department
-from server.errors import Conflict
+from server.errors import Code, Conflict
 from server.extensions import db
 from server.requests import reads, workflow
 from server.requests.enums import Action
@@ -55,7 +55,7 @@ def report_back(*, request_id: int, actor: User, note: str | None, now: datetime
     _rule, relation = workflow.decide(request, Action.REPORT_BACK, standing)
     whistle = pending_whistle(request.id)
     if whistle is None or whistle.reported_at is not None:
-        raise Conflict("该部门已报到", code=40901)
+        raise Conflict("该部门已报到", code=Code.STATUS_FORBIDS)
     workflow.apply(request, Action.REPORT_BACK, actor_id=actor.id, relation=relation, now=now,
                    note=note, data={"whistle_id": whistle.id,
                                     "department": whistle.department.code})

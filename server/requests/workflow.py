@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from server.errors import Conflict, Forbidden
+from server.errors import Code, Conflict, Forbidden
 from server.extensions import db
 from server.requests.enums import OPEN_STATUSES, Action, Relation, Status
 from server.requests.models import Event, EventNote, Request
@@ -91,8 +91,8 @@ def decide(request: Request, action: Action, relations: set[Relation]) -> tuple[
     rule = TABLE.get((Status(request.status), action))
     if rule is None:
         if action == A.ACCEPT and request.handler_id is not None:
-            raise Conflict("已被他人接单", code=40902)  # the race was lost before we read it
-        raise Conflict("当前状态不允许此操作", code=40901)
+            raise Conflict("已被他人接单", code=Code.ACCEPTED_BY_OTHER)  # the race was lost before we read it
+        raise Conflict("当前状态不允许此操作", code=Code.STATUS_FORBIDS)
     standing = rule.who & relations
     if not standing:
         raise Forbidden(f"您无权执行此操作 ({action})")
@@ -113,7 +113,7 @@ def apply(
     data: dict | None = None,
     to: Status | None = None,
     changes: dict | None = None,
-    lost_code: int = 40901,
+    lost_code: Code = Code.STATUS_FORBIDS,
 ) -> Event:
     """Apply one transition and append its event; the caller commits.
 
@@ -140,7 +140,7 @@ def apply(
     )
     if result.rowcount != 1:
         message = "已被他人接单" if action == A.ACCEPT else "该诉求刚被他人处理，请刷新后重试"
-        raise Conflict(message, code=40902 if action == A.ACCEPT else lost_code)
+        raise Conflict(message, code=Code.ACCEPTED_BY_OTHER if action == A.ACCEPT else lost_code)
     request_id = request.id
     db.session.expire(request)
     return _append(request_id, action, actor_id, relation, now, from_status, new_status, note, data)

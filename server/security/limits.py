@@ -19,6 +19,7 @@ from flask_jwt_extended import decode_token
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from server.errors import Code
 from server.http import error_response
 from server.open311.render import errors as open311_errors
 
@@ -140,4 +141,4 @@ def init_app(app: Flask) -> None:
         if request.blueprint == "open311":  # the spec's error format
             fmt = "xml" if request.path.endswith(".xml") else "json"
             return open311_errors(fmt, 429, ["请求太频繁，请稍后再试"])
-        return error_response(429, 42900, "操作太频繁，请稍后再试")
+        return error_response(429, Code.TOO_MANY_REQUESTS, "操作太频繁，请稍后再试")

@@ -20,7 +20,7 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.accounts.models import User
-from server.errors import Invalid, Unavailable, UnsupportedMedia
+from server.errors import Code, Invalid, Unavailable, UnsupportedMedia
 from server.extensions import db
 from server.requests.models import Photo
 from server.requests.models import url_for_photo as url_for_photo  # photos' one URL
@@ -51,7 +51,7 @@ def store_image(*, owner: User, data: bytes, now: datetime) -> Photo:
         (folder / filename).write_bytes(encoded)
     except OSError as exc:
         log.error("upload folder not writable: %s", type(exc).__name__)
-        raise Unavailable("图片存储暂不可用，请稍后再试", code=50302) from None
+        raise Unavailable("图片存储暂不可用，请稍后再试", code=Code.STORAGE_UNAVAILABLE) from None
     photo = Photo(owner_id=owner.id, filename=filename, content_type=content_type,
                   width=image.width, height=image.height, size=len(encoded), created_at=now)
     db.session.add(photo)
@@ -74,12 +74,12 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
             if probe.format not in FORMATS:
                 raise UnsupportedMedia("仅支持 JPEG、PNG、WebP 图片")
             if probe.width * probe.height > max_pixels:
-                raise Invalid("图片像素过大", code=42202, errors={"file": ["too many pixels"]})
+                raise Invalid("图片像素过大", code=Code.IMAGE_TOO_MANY_PIXELS, errors={"file": ["too many pixels"]})
             probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise Invalid("图片像素过大", code=42202, errors={"file": ["too many pixels"]}) from None
+        raise Invalid("图片像素过大", code=Code.IMAGE_TOO_MANY_PIXELS, errors={"file": ["too many pixels"]}) from None
     except UnidentifiedImageError:
         raise UnsupportedMedia("仅支持 JPEG、PNG、WebP 图片") from None
     except (OSError, SyntaxError, ValueError):

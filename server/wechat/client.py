@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import requests
 from flask import current_app
 
-from server.errors import BadGateway, DomainError, Unauthorized, Unavailable
+from server.errors import BadGateway, Code, DomainError, Unauthorized, Unavailable
 from server.ops import metrics
 from server.wechat.tokens import LockBusy, store_from_config
 
@@ -35,7 +35,7 @@ TOKEN_MARGIN = timedelta(seconds=300)  # refresh a little before WeChat's expiry
 class WeChatError(DomainError):
     """WeChat answered with an ``errcode`` we have no better mapping for."""
 
-    status, code, msg = 502, 50202, "微信服务返回错误，请稍后再试"
+    status, code, msg = 502, Code.WECHAT_ERROR, "微信服务返回错误，请稍后再试"
 
     def __init__(self, errcode: int, errmsg: str = ""):
         super().__init__()
@@ -46,7 +46,7 @@ class WeChatError(DomainError):
 class QuotaExhausted(DomainError):
     """45009: the appid's daily quota of calls is used up. Nothing works until tomorrow."""
 
-    status, code, msg = 503, 50303, "微信接口今日调用次数已用完，请稍后再试"
+    status, code, msg = 503, Code.WECHAT_QUOTA, "微信接口今日调用次数已用完，请稍后再试"
 
 
 @dataclass(frozen=True)
@@ -99,17 +99,17 @@ class WeChatClient:
         except requests.RequestException as exc:
             log.warning("wechat %s unreachable: %s", path, type(exc).__name__)
             metrics.wechat_error(path, "unreachable")
-            raise BadGateway("无法连接微信服务，请稍后再试", code=50201) from None
+            raise BadGateway("无法连接微信服务，请稍后再试", code=Code.WECHAT_UNREACHABLE) from None
         if response.status_code >= 500:
             log.warning("wechat %s answered HTTP %s", path, response.status_code)
             metrics.wechat_error(path, "http_5xx")
-            raise BadGateway("微信服务暂时不可用，请稍后再试", code=50201)
+            raise BadGateway("微信服务暂时不可用，请稍后再试", code=Code.WECHAT_UNREACHABLE)
         try:
             body = response.json()
         except ValueError:
             log.warning("wechat %s answered a body that is not JSON", path)
             metrics.wechat_error(path, "bad_body")
-            raise BadGateway("微信服务返回了无法识别的内容", code=50201) from None
+            raise BadGateway("微信服务返回了无法识别的内容", code=Code.WECHAT_UNREACHABLE) from None
         errcode = int(body.get("errcode") or 0)  # success usually carries no errcode at all
         if errcode:
             metrics.wechat_error(path, errcode)
@@ -119,7 +119,7 @@ class WeChatClient:
         if errcode in BUSY:
             log.warning("wechat %s busy: errcode %s", path, errcode)
             raise Unavailable(
-                "微信服务繁忙，请稍后重试", code=50301, headers={"Retry-After": "5"}
+                "微信服务繁忙，请稍后重试", code=Code.WECHAT_BUSY, headers={"Retry-After": "5"}
             )
         if errcode:
             raise WeChatError(errcode, str(body.get("errmsg", "")))
@@ -135,13 +135,13 @@ class WeChatClient:
             )
         except WeChatError as exc:
             if exc.errcode == 40029:
-                raise Unauthorized("微信登录凭证无效或已使用，请重新登录", code=40102) from None
+                raise Unauthorized("微信登录凭证无效或已使用，请重新登录", code=Code.WECHAT_CODE_INVALID) from None
             if exc.errcode == 40226:
-                raise Unauthorized("该微信账号存在风险，暂时无法登录", code=40104) from None
+                raise Unauthorized("该微信账号存在风险，暂时无法登录", code=Code.WECHAT_ACCOUNT_RISKY) from None
             log.error("wechat jscode2session failed: errcode %s", exc.errcode)
             raise
         if not body.get("openid"):
-            raise BadGateway("微信登录返回缺少 openid", code=50202)
+            raise BadGateway("微信登录返回缺少 openid", code=Code.WECHAT_ERROR)
         return Session(openid=body["openid"], unionid=body.get("unionid"))
 
     # --- access token -----------------------------------------------------------------------
@@ -170,7 +170,7 @@ class WeChatClient:
                 return token
         except LockBusy:
             log.warning("wechat access token: refresh lock busy")
-            raise Unavailable("微信服务繁忙，请稍后重试", code=50301,
+            raise Unavailable("微信服务繁忙，请稍后重试", code=Code.WECHAT_BUSY,
                               headers={"Retry-After": "5"}) from None
 
     def _stable_token(self, *, force: bool) -> dict:
@@ -183,7 +183,7 @@ class WeChatClient:
             log.error("wechat stable_token failed: errcode %s", exc.errcode)
             raise
         if not body.get("access_token"):
-            raise BadGateway("微信返回的凭证无效", code=50202)
+            raise BadGateway("微信返回的凭证无效", code=Code.WECHAT_ERROR)
         return body
 
     @staticmethod
@@ -215,7 +215,7 @@ class WeChatClient:
         watermark = info.get("watermark") or {}
         if watermark.get("appid") != self.appid or not info.get("purePhoneNumber"):
             log.error("wechat getuserphonenumber: watermark of another appid or no number")
-            raise BadGateway("手机号信息校验失败，请重试", code=50203)
+            raise BadGateway("手机号信息校验失败，请重试", code=Code.WECHAT_PHONE_WATERMARK)
         return PhoneInfo(phone=str(info["purePhoneNumber"]),
                          country_code=str(info.get("countryCode") or "86"))
 
@@ -241,7 +241,7 @@ class WeChatClient:
         result = body.get("result") or {}
         suggest = result.get("suggest")
         if suggest not in ("pass", "review", "risky"):
-            raise BadGateway("内容安全检查返回了无法识别的结果", code=50202)
+            raise BadGateway("内容安全检查返回了无法识别的结果", code=Code.WECHAT_ERROR)
         return TextVerdict(suggest, int(result.get("label") or 0), body.get("trace_id"))
 
     def check_media_async(self, *, openid: str, media_url: str, now: datetime,
@@ -252,5 +252,5 @@ class WeChatClient:
             "media_type": 2,
         }, now=now)
         if not body.get("trace_id"):
-            raise BadGateway("内容安全检查未返回 trace_id", code=50202)
+            raise BadGateway("内容安全检查未返回 trace_id", code=Code.WECHAT_ERROR)
         return str(body["trace_id"])

@@ -19,6 +19,7 @@ from flask import Blueprint, current_app, request
 
 from server import clock
 from server.discovery import emit
+from server.errors import Code
 from server.http import error_response
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def signature_ok(args) -> bool:
 def verify():
     """The console's URL check: echo ``echostr`` when the signature is right."""
     if not signature_ok(request.args):
-        return error_response(403, 40310, "签名校验失败")
+        return error_response(403, Code.PUSH_SIGNATURE_INVALID, "签名校验失败")
     return request.args.get("echostr", ""), 200, {"Content-Type": "text/plain"}
 
 
@@ -53,10 +54,10 @@ def push():
     """A pushed event, handed to its listeners; an event nobody listens for is acknowledged."""
     if not signature_ok(request.args):
         log.warning("wechat push with a bad signature refused")
-        return error_response(403, 40310, "签名校验失败")
+        return error_response(403, Code.PUSH_SIGNATURE_INVALID, "签名校验失败")
     event = request.get_json(silent=True)
     if not isinstance(event, dict):
-        return error_response(400, 40010, "无法识别的推送内容")
+        return error_response(400, Code.PUSH_BODY_UNREADABLE, "无法识别的推送内容")
     if event.get("appid") not in (None, current_app.config["WECHAT_APPID"]):
         log.warning("wechat push for another appid ignored")
     elif isinstance(event.get("Event"), str):
