@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The app reads them too: the fake WeChat's address and PUBLIC_BASE_URL follow the port.
+export HOST PORT
 
 .PHONY: run test setup db demo lint bench clean
 

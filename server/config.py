@@ -31,10 +31,27 @@ def _int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
+def local_base_url() -> str:
+    """Where ``make run`` serves in development: ``http://HOST:PORT`` (127.0.0.1:5000 by default).
+
+    The fake WeChat is mounted on that same server and the photos are served from it, so both
+    development defaults follow ``HOST`` and ``PORT`` instead of assuming port 5000. A server
+    listening on every interface (0.0.0.0, ::) is reached on loopback.
+    """
+    host = _env("HOST", "127.0.0.1")
+    port = _int("PORT", 5000)
+    if host in {"0.0.0.0", "::", "[::]"}:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{port}"
+
+
 def from_environment() -> dict:
     """Build the config mapping that ``create_app`` applies."""
     env = _env("HUYING_ENV", "development")
     production = env == "production"
+    local = local_base_url()
     return {
         "ENV_NAME": env,
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'huying.db'}"),
@@ -44,7 +61,7 @@ def from_environment() -> dict:
         "WECHAT_APPID": _env("WECHAT_APPID", None if production else "wx-dev-appid"),
         "WECHAT_SECRET": _env("WECHAT_SECRET", None if production else "dev-secret"),
         # Development mounts the fake WeChat on the app itself under /__wechat__.
-        "WECHAT_API_BASE": _env("WECHAT_API_BASE", None if production else "http://127.0.0.1:5000/__wechat__"),
+        "WECHAT_API_BASE": _env("WECHAT_API_BASE", None if production else f"{local}/__wechat__"),
         "WECHAT_FAKE": (_env("WECHAT_FAKE", "0" if production else "1") == "1"),
         "WECHAT_TIMEOUT": float(_env("WECHAT_TIMEOUT", "5")),
         "UPLOAD_FOLDER": _env("UPLOAD_FOLDER", str(INSTANCE / "uploads")),
@@ -57,7 +74,7 @@ def from_environment() -> dict:
         "REDIS_URL": _env("REDIS_URL"),
         # WeChat platform services (server/wechat): see docs/wechat.md.
         "WECHAT_PUSH_TOKEN": _env("WECHAT_PUSH_TOKEN", None if production else "dev-push-token"),
-        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", None if production else "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", None if production else local),
         "WECHAT_CONTENT_CHECK": _env("WECHAT_CONTENT_CHECK", "1") == "1",
         "WECHAT_MINIPROGRAM_STATE": _env("WECHAT_MINIPROGRAM_STATE",
                                          "formal" if production else "developer"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from server.config import DEV_SECRET_KEY, ConfigError, check
@@ -73,3 +75,44 @@ def test_create_app_refuses_production_with_the_fake(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
         create_app()
+
+
+def test_development_on_another_port_logs_in_through_its_own_fake_wechat(monkeypatch, tmp_path):
+    """`make run PORT=…`: the fake WeChat and PUBLIC_BASE_URL follow the port the app serves on."""
+    import socket
+
+    import requests
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from server import create_app
+    from server.extensions import db
+
+    with socket.socket() as probe:  # a free port other than 5000
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name in ("HUYING_ENV", "WECHAT_API_BASE", "PUBLIC_BASE_URL", "WECHAT_FAKE", "WECHAT_APPID",
+                 "WECHAT_SECRET", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("PORT", str(port))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.db'}",
+                      "UPLOAD_FOLDER": str(tmp_path / "uploads"), "ABUSE_LIMITS": False})
+    assert app.config["WECHAT_API_BASE"] == f"http://127.0.0.1:{port}/__wechat__"
+    assert app.config["PUBLIC_BASE_URL"] == f"http://127.0.0.1:{port}"
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answer = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/wechat-login",
+                               json={"code": "dev-port-resident"}, timeout=10)
+    finally:
+        server.shutdown()
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["access_token"]

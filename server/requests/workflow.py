@@ -90,8 +90,10 @@ def decide(request: Request, action: Action, relations: set[Relation]) -> tuple[
         raise Forbidden(f"您无权执行此操作 ({action})")
     rule = TABLE.get((Status(request.status), action))
     if rule is None:
-        if action == A.ACCEPT and request.handler_id is not None:
+        if action == A.ACCEPT and request.status in _HELD and R.HANDLER not in relations:
             raise Conflict("已被他人接单", code=Code.ACCEPTED_BY_OTHER)  # the race was lost before we read it
+        if action == A.ACCEPT and R.HANDLER in relations and request.status in _HELD:
+            raise Conflict("您已接单，无需重复接单", code=Code.STATUS_FORBIDS)
         raise Conflict("当前状态不允许此操作", code=Code.STATUS_FORBIDS)
     standing = rule.who & relations
     if not standing:

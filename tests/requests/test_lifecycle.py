@@ -110,3 +110,19 @@ def test_deadlines_come_from_the_category(world):
     submitted = datetime.fromisoformat(created["submitted_at"])
     assert datetime.fromisoformat(created["accept_deadline"]) - submitted == timedelta(minutes=15)
     assert datetime.fromisoformat(created["resolve_deadline"]) - submitted == timedelta(hours=12)
+
+
+def test_accepting_again_says_what_is_true(world):
+    """40902 "已被他人接单" only when another member holds it; otherwise the status refuses (40901)."""
+    rid = world.submit()["id"]
+    member, other = world.as_("demo-member-a"), world.as_("demo-member-a2")
+    member.post(f"/api/v1/requests/{rid}/accept")
+    taken = other.post(f"/api/v1/requests/{rid}/accept")
+    assert (taken.status, taken.code, taken.body["msg"]) == (409, 40902, "已被他人接单")
+    mine = member.post(f"/api/v1/requests/{rid}/accept")
+    assert (mine.status, mine.code) == (409, 40901) and "他人" not in mine.body["msg"]
+    member.post(f"/api/v1/requests/{rid}/resolve", {"note": "已处理"})
+    world.as_("demo-committee").post(f"/api/v1/requests/{rid}/approve")
+    for who in (member, other):
+        closed = who.post(f"/api/v1/requests/{rid}/accept")
+        assert (closed.status, closed.code, closed.body["msg"]) == (409, 40901, "当前状态不允许此操作")
