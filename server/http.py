@@ -24,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from server import validation
 from server.errors import Code, DomainError, Invalid, NotFound
 from server.ops.logs import request_id
 from server.privacy import log_unexpected
@@ -214,24 +215,8 @@ class Api(_Api):
         if isinstance(errors, dict) and len(errors) == 1 and set(errors) <= _LOCATIONS:
             errors = next(iter(errors.values()))  # webargs nests errors under the location
         if error.code == 422 and errors:
-            msg = "参数校验失败：" + "；".join(_flatten(errors))[:200]
+            msg = validation.chinese(errors)  # the English details stay under ``errors``
         return error_response(error.code, code, msg, errors=errors, headers=data.get("headers"))
-
-
-def _flatten(errors, prefix="") -> list[str]:
-    out = []
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            out += _flatten(value, f"{prefix}{key}." if prefix or key != "_schema" else "")
-    elif isinstance(errors, list):
-        for item in errors:
-            if isinstance(item, str):
-                out.append(f"{prefix.rstrip('.')}: {item}" if prefix else item)
-            else:
-                out += _flatten(item, prefix)
-    else:
-        out.append(f"{prefix.rstrip('.')}: {errors}")
-    return out
 
 
 def register_error_handlers(app) -> None:
@@ -245,7 +230,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(ma.ValidationError)
     def _validation(error: ma.ValidationError):
-        return error_response(422, Code.INVALID, "参数校验失败", errors=error.messages)
+        return error_response(422, Code.INVALID, validation.chinese(error.messages), errors=error.messages)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -17,7 +17,8 @@ PhotoIds = ma.fields.List(Id(), validate=ma.validate.Length(max=9), load_default
 
 class SubmitIn(StrictSchema):
     category_code = Text(32, min_length=1, required=True)
-    description = Text(2000, min_length=5, required=True)
+    description = Text(2000, min_length=5, required=True,
+                       metadata={"description": "5 to 2000 characters (描述需为5至2000字)"})
     section_id = Id(load_default=None, allow_none=True, metadata={
         "description": "the section; without it the section holding lat/lng"})
     address = Text(200, load_default=None, allow_none=True)
