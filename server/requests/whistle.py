@@ -5,7 +5,9 @@ themselves are duty's (``server.duty``)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from server.accounts.models import User
@@ -19,6 +21,7 @@ from server.requests.models import Request, Whistle
 
 def whistle_data(department: Department, now: datetime) -> dict:
     deadline = now + timedelta(hours=department.response_hours)
+    deadline = deadline.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))  # as every time shown
     return {"department": department.code, "department_id": department.id,
             "department_name": department.name, "deadline": deadline.isoformat()}
 

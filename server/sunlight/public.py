@@ -35,7 +35,7 @@ SATISFACTION_LABELS = {
     Satisfaction.BASICALLY_SATISFIED: "基本满意",
     Satisfaction.DISSATISFIED: "不满意",
 }
-ACTION_LABELS = {
+ACTION_LABELS = {  # every action, so that no step of a public timeline shows a code
     Action.SUBMIT: "居民提交诉求",
     Action.ESCALATE_HOP: "超时未接单，转派",
     Action.ACCEPT: "接单",
@@ -46,12 +46,16 @@ ACTION_LABELS = {
     Action.RETURN: "社区退回重办",
     Action.ASSIGN: "社区指派",
     Action.REJECT: "社区驳回",
-    Action.ESCALATE: "社区吹哨，部门报到",
+    Action.ESCALATE: "社区吹哨，交由职能部门办理",
+    Action.REPORT_BACK: "职能部门报到",
     Action.RATE: "居民评价",
     Action.REOPEN: "居民申请重办",
     Action.MERGE: "与另一诉求反映同一问题，合并办理",
     Action.ABSORB: "合并了反映同一问题的诉求",
+    Action.MODERATE: "社区审核诉求内容",
 }
+DEPARTMENT_ACTIONS = {Action.ESCALATE, Action.REPORT_BACK}  # their steps name the department
+
 
 def display_name(user) -> str:
     return mask_name(user.name or user.nickname) if user is not None else "党员"
@@ -100,8 +104,12 @@ def public_request(request, *, now: datetime, grids: dict, teams: dict, users: d
     return out
 
 
-def public_timeline(request, *, users: dict, photo_url) -> list[dict]:
-    """Each step: what happened, when, and who acted in their public capacity."""
+def public_timeline(request, *, users: dict, photo_url, departments: dict | None = None) -> list[dict]:
+    """Each step: what happened, when, and who acted in their public capacity.
+
+    ``departments`` maps a department's code to its name: a whistle's steps name the
+    department as people know it, never by its code."""
+    departments = departments or {}
     cleared = text_is_public(request) and request.status == Status.CLOSED
     last_resolve = max((e.id for e in request.events if e.action == Action.RESOLVE), default=None)
     steps = []
@@ -112,8 +120,8 @@ def public_timeline(request, *, users: dict, photo_url) -> list[dict]:
             "label": _label(event),
             "at": local(event.created_at),
             "by": _actor(event, users),
-            "department": redact((event.data or {}).get("department"))
-            if event.action == Action.ESCALATE else None,
+            "department": _department(event, departments)
+            if event.action in DEPARTMENT_ACTIONS else None,
             "result": redact(event.note) if published else None,
             "photos": [photo_url(p) for p in public_photos(request) if p.event_id == event.id]
             if published else [],
@@ -125,11 +133,23 @@ def public_timeline(request, *, users: dict, photo_url) -> list[dict]:
 
 def _label(event) -> str:
     """The step's label; a merge names the other request by its public number."""
-    label = ACTION_LABELS.get(Action(event.action), event.action)
+    label = ACTION_LABELS[Action(event.action)]
     other = (event.data or {}).get("into" if event.action == Action.MERGE else "duplicate")
     if event.action in (Action.MERGE, Action.ABSORB) and other:
         label = f"{label}（{other}）"
     return label
+
+
+def department_codes(request) -> set[str]:
+    """The codes of the departments a request's timeline refers to."""
+    return {str(e.data["department"]) for e in request.events
+            if e.action in DEPARTMENT_ACTIONS and (e.data or {}).get("department")}
+
+
+def _department(event, departments: dict) -> str:
+    data = event.data or {}
+    name = departments.get(str(data.get("department"))) or data.get("department_name")
+    return redact(name) if name else "职能部门"
 
 
 def _actor(event, users: dict) -> str:

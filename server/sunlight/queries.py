@@ -13,6 +13,7 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from server.accounts.models import User
 from server.catalogue.models import Category
+from server.duty.models import Department
 from server.extensions import db
 from server.grid.models import Community, Grid, Team
 from server.http import keyset_page
@@ -93,6 +94,14 @@ def users_by_id(ids) -> dict[int, User]:
         return {}
     return {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_(ids)).options(lazyload(User.grants)))}
+
+
+def department_names(codes) -> dict[str, str]:
+    """Department code → name, for the steps of a whistle (retired departments included)."""
+    codes = sorted(set(codes))
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(Department.code, Department.name).where(Department.code.in_(codes))).all())
 
 
 def active_categories() -> list[Category]:

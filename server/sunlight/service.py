@@ -24,7 +24,7 @@ from server.notifications.service import notify
 from server.sunlight import boardcache, figures, maps, queries
 from server.sunlight.figures import Figures
 from server.sunlight.models import WeeklyReport
-from server.sunlight.public import display_name, local, public_request, public_timeline
+from server.sunlight.public import department_codes, display_name, local, public_request, public_timeline
 from server.uploads.service import url_for_photo
 
 TREND_WEEKS = 8
@@ -183,7 +183,8 @@ def public_request_detail(*, no: str, now: datetime) -> dict:
     return {
         **public_request(request, now=now, grids=grids, teams=teams, users=users),
         "community": {"id": community.id, "name": community.name},
-        "timeline": public_timeline(request, users=users, photo_url=url_for_photo),
+        "timeline": public_timeline(request, users=users, photo_url=url_for_photo,
+                                    departments=queries.department_names(department_codes(request))),
     }
 
 
