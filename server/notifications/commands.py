@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from server import clock
 from server.extensions import db
 from server.notifications.models import Delivery
 from server.notifications.service import FAILED, PENDING
@@ -30,11 +35,28 @@ def status(failures: int):
             (Delivery.status == FAILED) | ((Delivery.status == PENDING) & (Delivery.attempts > 0)))
         .order_by(Delivery.id.desc()).limit(failures)
     ).all()
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    now = clock.now()
+    due, later, first, last = db.session.execute(
+        select(func.count().filter(Delivery.next_attempt_at <= now),
+               func.count().filter(Delivery.next_attempt_at > now),
+               func.min(Delivery.next_attempt_at), func.max(Delivery.next_attempt_at))
+        .where(Delivery.status == PENDING)
+    ).one()
+    if due or later:
+        click.echo(f"\npending: {due} due now, {later} later"
+                   + (f"; next due {_local(first, zone)}, last due {_local(last, zone)}" if first else ""))
     if troubled:
         click.echo("\nproblems (newest first):")
     for d in troubled:
-        nxt = "gave up" if d.status == FAILED else f"next {d.next_attempt_at.isoformat()}"
+        nxt = "gave up" if d.status == FAILED else f"next {_local(d.next_attempt_at, zone)}"
         click.echo(f"#{d.id} {d.channel} {d.notification.kind} attempts={d.attempts} {nxt}: {d.last_error}")
+
+
+def _local(value, zone) -> str:
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone).isoformat()
 
 
 @cli.command("retry")
