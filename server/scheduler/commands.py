@@ -41,6 +41,14 @@ JOB_DEFAULTS = {
 }
 
 
+class _NoTentativeAdds(logging.Filter):
+    """APScheduler logs one "Adding job tentatively" line per job added before it starts; the
+    scheduler says once which jobs it runs instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Adding job tentatively")
+
+
 def _say(message: str) -> None:
     click.echo(message)
     sys.stdout.flush()
@@ -93,6 +101,7 @@ def run_scheduler(poll: float):
     else:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler.scheduler").addFilter(_NoTentativeAdds())
     _serve_metrics(app.config.get("SCHEDULER_METRICS_ADDR"))
     stopping = threading.Event()
     scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)},
@@ -130,7 +139,8 @@ def run_scheduler(poll: float):
 
         scheduler.add_job(watch_lock, "interval", seconds=health.HEARTBEAT_SECONDS,
                           id="scheduler.lock_watch")
-        _say(f"scheduler: leader; running {len(all_jobs())} jobs")
+        jobs = all_jobs()
+        _say(f"scheduler: leader; running {len(jobs)} jobs: {', '.join(jobs)}")
         scheduler.start()
     finally:
         lock.release()

@@ -72,6 +72,8 @@ def test_two_scheduler_processes_one_leads_the_other_waits(ctx):
     second = None
     try:
         first.expect("scheduler: leader")
+        first.expect("Scheduler started")
+        assert not any("Adding job tentatively" in line for line in first.seen), first.seen
         second = Scheduler(url)
         second.expect("waiting for the leader lock")
         second.drain()
