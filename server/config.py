@@ -95,7 +95,8 @@ def from_environment() -> dict:
         # Hardening (server/security): abuse limits, open-request cap, headers, CORS.
         "ABUSE_LIMITS": _env("ABUSE_LIMITS", "1") == "1",
         "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", "20 per minute;200 per hour"),
-        "RATELIMIT_SUBMIT": _env("RATELIMIT_SUBMIT", "5 per minute;30 per day"),
+        "RATELIMIT_SUBMIT": _env("RATELIMIT_SUBMIT", "5 per minute;30 per day"),  # accepted ones
+        "RATELIMIT_SUBMIT_REFUSED": _env("RATELIMIT_SUBMIT_REFUSED", "20 per minute;200 per day"),
         "RATELIMIT_UPLOAD": _env("RATELIMIT_UPLOAD", "30 per minute;300 per day"),
         "RATELIMIT_PUBLIC": _env("RATELIMIT_PUBLIC", "120 per minute"),
         # Wrong invitation codes, per user and per code tried (only failures count).

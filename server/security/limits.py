@@ -23,17 +23,23 @@ from server.errors import Code
 from server.http import error_response
 from server.open311.render import errors as open311_errors
 
-# endpoint -> (config key of its limit, whom it counts[, counted only when it fails])
+# endpoint -> (config key of its limit, whom it counts)
 ENDPOINT_LIMITS = {
     "auth.wechat_login": ("RATELIMIT_LOGIN", "address"),
     "auth.refresh": ("RATELIMIT_LOGIN", "address"),
-    "requests.submit": ("RATELIMIT_SUBMIT", "user"),
     "uploads.upload": ("RATELIMIT_UPLOAD", "user"),
     "open311.post_request": ("RATELIMIT_OPEN311_POST", "api_key"),
 }
-# Guessing invitation codes: wrong codes are counted per user and per code tried.
+# Submissions: what was accepted counts against RATELIMIT_SUBMIT; a refused one (a description
+# too short, a risky text) must not use up the resident's submissions.
+SUCCESS_LIMITS = {
+    "requests.submit": [("RATELIMIT_SUBMIT", "user")],
+}
+# Counted only when refused. Guessing invitation codes: wrong codes, per user and per code
+# tried. Submissions: a looser budget for refusals, so that a script cannot hammer validation.
 FAILURE_LIMITS = {
     "invitations.redeem": [("RATELIMIT_REDEEM", "user"), ("RATELIMIT_REDEEM_CODE", "code")],
+    "requests.submit": [("RATELIMIT_SUBMIT_REFUSED", "user")],
 }
 # Open311 reads share one budget per address and one per key (when a key is sent); a list
 # costs one unit per 100 rows asked for (``page_size``, 1000 by default).
@@ -99,6 +105,10 @@ def _failed(response) -> bool:
     return response.status_code >= 400
 
 
+def _succeeded(response) -> bool:
+    return response.status_code < 400
+
+
 _KEYS = {"address": _address, "user": _user_or_address, "code": _code, "api_key": _api_key}
 
 
@@ -118,12 +128,13 @@ def init_app(app: Flask) -> None:
     for endpoint, (config_key, who) in ENDPOINT_LIMITS.items():
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = limiter.limit(_limit_of(config_key), key_func=_KEYS[who])(view)
-    for endpoint, limits in FAILURE_LIMITS.items():
-        view = app.view_functions[endpoint]
-        for config_key, who in limits:
-            view = limiter.limit(_limit_of(config_key), key_func=_KEYS[who],
-                                 deduct_when=_failed)(view)
-        app.view_functions[endpoint] = view
+    for limits_of, deduct_when in ((SUCCESS_LIMITS, _succeeded), (FAILURE_LIMITS, _failed)):
+        for endpoint, limits in limits_of.items():
+            view = app.view_functions[endpoint]
+            for config_key, who in limits:
+                view = limiter.limit(_limit_of(config_key), key_func=_KEYS[who],
+                                     deduct_when=deduct_when)(view)
+            app.view_functions[endpoint] = view
     per_address = limiter.shared_limit(_limit_of("RATELIMIT_OPEN311_READ"), "open311-read",
                                        key_func=_address, cost=_page_cost)
     per_key = limiter.shared_limit(_limit_of("RATELIMIT_OPEN311_READ"), "open311-read-key",

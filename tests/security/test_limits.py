@@ -36,6 +36,20 @@ def test_submission_is_limited_per_user(world, app, limits_on, monkeypatch):
     assert world.as_("demo-resident-2").post("/api/v1/requests", body).status == 201
 
 
+def test_refused_submissions_do_not_use_up_the_limit(world, app, limits_on, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_SUBMIT", "2 per minute")
+    monkeypatch.setitem(app.config, "RATELIMIT_SUBMIT_REFUSED", "3 per minute")
+    good = {"category_code": "sanitation", "description": "楼道里堆满了杂物", "section_id": world.section.id}
+    short = {**good, "description": "太脏"}
+    resident = world.as_("demo-resident")
+    statuses = [resident.post("/api/v1/requests", body).status for body in (short, good, short, good)]
+    assert statuses == [422, 201, 422, 201]  # two refusals left both accepted submissions their place
+    assert resident.post("/api/v1/requests", good).status == 429  # the accepted ones are counted
+    # refusals have a looser budget of their own
+    other = world.as_("demo-resident-2")
+    assert [other.post("/api/v1/requests", short).status for _ in range(4)] == [422, 422, 422, 429]
+
+
 def test_uploads_are_limited_per_user(world, app, limits_on, monkeypatch):
     monkeypatch.setitem(app.config, "RATELIMIT_UPLOAD", "1 per minute")
     resident = world.as_("demo-resident")
