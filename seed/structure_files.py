@@ -17,15 +17,17 @@ from server.admin.importer import COLUMNS
 HERE = Path(__file__).parent
 HEADER = [f"{c.zh} {c.key}" for c in COLUMNS]
 
+# The template's example community is its own (示例社区, code SL), never the demo community:
+# importing the template as it is adds an example, it does not edit 庆生社区.
 EXAMPLES = [
     # A place only: the grid and section are created with their A and B teams.
-    ["QS", "庆生社区", "镇赉镇", "第一网格", "幸福小区片区", "", "", ""],
+    ["SL", "示例社区", "示例街道", "第一网格", "示例小区片区", "", "", ""],
     # An A-post member of the grid's 暖心服务团.
-    ["QS", "庆生社区", "镇赉镇", "第一网格", "", "A", "王建国", "13800001001"],
+    ["SL", "示例社区", "示例街道", "第一网格", "", "A", "王示例", "13800009001"],
     # A B-post member of the section's 先锋服务队.
-    ["QS", "庆生社区", "镇赉镇", "第一网格", "幸福小区片区", "B", "赵志刚", "13800001002"],
+    ["SL", "示例社区", "示例街道", "第一网格", "示例小区片区", "B", "赵示例", "13800009002"],
     # Committee staff (社区两委) of the community.
-    ["QS", "庆生社区", "镇赉镇", "", "", "两委", "刘淑华", "13800001003"],
+    ["SL", "示例社区", "示例街道", "", "", "两委", "刘示例", "13800009003"],
 ]
 
 INSTRUCTIONS = [
@@ -92,10 +94,14 @@ def _xlsx(path: Path, rows: list[list[str]], *, instructions: bool) -> None:
     book.save(path)
 
 
-def main() -> None:
+def templates() -> None:
     with (HERE / "structure_template.csv").open("w", encoding="utf-8-sig", newline="") as out:
         csv.writer(out).writerows([HEADER, *EXAMPLES])
     _xlsx(HERE / "structure_template.xlsx", EXAMPLES, instructions=True)
+
+
+def main() -> None:
+    templates()
     _xlsx(HERE / "structure_sample.xlsx", sample_rows(), instructions=False)
 
 

@@ -59,7 +59,7 @@ _CODE = re.compile(r"[A-Z0-9]{1,16}")
 
 @dataclass
 class RowError:
-    line: int
+    line: int | None  # None: the file as a whole (unreadable, unsupported type)
     column: str | None
     zh: str
     en: str
@@ -68,6 +68,8 @@ class RowError:
         return {"line": self.line, "column": self.column, "reason": self.zh, "reason_en": self.en}
 
     def render(self) -> str:
+        if self.line is None:
+            return f"文件：{self.zh} / file: {self.en}"
         where = f" [{self.column}]" if self.column else ""
         return f"第{self.line}行{where} {self.zh} / line {self.line}: {self.en}"
 
@@ -322,13 +324,14 @@ def validate(table: list[list[str]], *,
 # --- writing ------------------------------------------------------------------------------------
 
 
-def _write(rows: list[Row], *, actor: User | None, now: datetime, track: Track) -> dict:
+def _write(rows: list[Row], *, actor: User | None, now: datetime, track: Track, dry_run: bool) -> dict:
     known = _Known()
     counts = dict.fromkeys(("streets", "communities", "grids", "sections", "teams", "people",
                             "posts", "committee_seats", "linked", "updated"), 0)
     names = {r.community_code: r.community_name for r in rows if r.community_name}
     streets = {r.community_code: _street(known, r.street, counts) for r in rows if r.street}
-    for row in track(rows, len(rows), "写入 writing"):
+    label = "试写（不保存） rehearsing, nothing kept" if dry_run else "写入 writing"
+    for row in track(rows, len(rows), label):
         community = known.communities.get(row.community_code)
         if community is None:
             community = Community(code=row.community_code, name=names[row.community_code],
@@ -417,14 +420,14 @@ def import_structure(*, filename: str, data: bytes, actor: User | None, now: dat
         table = read_table(filename, data)
     except ValueError as exc:
         zh, en = exc.args
-        report.errors.append(RowError(0, None, zh, en))
+        report.errors.append(RowError(None, None, zh, en))
         return report
     rows, report.errors = validate(table, track=track)
     report.rows = len(rows)
     if report.errors:
         return report
     try:
-        report.counts = _write(rows, actor=actor, now=now, track=track)
+        report.counts = _write(rows, actor=actor, now=now, track=track, dry_run=dry_run)
         service.audit(actor=actor, action="import.structure", subject="import", now=now,
                       data={"file": Path(filename).name[:100], "rows": report.rows,
                             "dry_run": dry_run, **report.counts})

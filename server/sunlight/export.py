@@ -20,6 +20,15 @@ COLUMNS = [
 ]
 
 
+GROUP_LABELS = {"community": "社区", "grid": "网格", "team": "服务队", "member": "党员"}
+
+
+def heading(stats: dict) -> list[str]:
+    """The first row: the window and the grouping, in Chinese like every other header."""
+    return [f"统计区间：{stats['start']} 至 {stats['end']}",
+            f"分组方式：按{GROUP_LABELS.get(stats['group'], stats['group'])}"]
+
+
 def table(stats: dict) -> list[list]:
     rows = [[title for _key, title in COLUMNS]]
     for item in stats["items"]:
@@ -30,7 +39,7 @@ def table(stats: dict) -> list[list]:
 def to_csv(stats: dict) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"统计区间 {stats['start']} 至 {stats['end']}", f"分组 {stats['group']}"])
+    writer.writerow(heading(stats))
     writer.writerows(table(stats))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
 
@@ -39,7 +48,7 @@ def to_xlsx(stats: dict) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "指标"
-    sheet.append([cell(f"统计区间 {stats['start']} 至 {stats['end']}"), cell(f"分组 {stats['group']}")])
+    sheet.append([cell(text) for text in heading(stats)])
     for row in table(stats):
         sheet.append(row)
     out = io.BytesIO()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from server.accounts import service as accounts
@@ -139,6 +140,28 @@ def test_unreadable_files_are_refused(world, admin, filename, data, reason):
     assert response.status == 422
     assert reason in response.body["errors"]["rows"][0]["reason"]
     assert count(Community) == 2
+    if filename == "county.txt":  # about the file, not about a line of it
+        assert response.body["errors"]["rows"][0]["line"] is None
+
+
+def test_the_file_itself_is_named_not_a_line_zero_and_a_dry_run_says_it_keeps_nothing(world):
+    from server.admin.importer import RowError, import_structure
+
+    assert RowError(None, None, "只支持 .xlsx 或 .csv 文件", "only .xlsx or .csv").render() == \
+        "文件：只支持 .xlsx 或 .csv 文件 / file: only .xlsx or .csv"
+    labels = []
+
+    def track(items, _length, label):
+        labels.append(label)
+        return items
+
+    data = (SEED / "structure_template.csv").read_bytes()
+    report = import_structure(filename="t.csv", data=data, actor=None, now=world.clock.now(),
+                              dry_run=True, track=track)
+    assert report.ok and not any("写入" in label or "writing" in label for label in labels), labels
+    labels.clear()
+    import_structure(filename="t.csv", data=data, actor=None, now=world.clock.now(), track=track)
+    assert "写入 writing" in labels
 
 
 def test_excel_numbers_gbk_csv_and_english_headers_are_understood(world, admin):
@@ -192,3 +215,14 @@ def test_the_admin_api_is_in_the_openapi_document(world):
                  "/api/v1/admin/imports/structure", "/api/v1/admin/teams/{team_id}/members",
                  "/api/v1/admin/invitations", "/api/v1/me/invitation"):
         assert path in paths, path
+
+
+def test_the_template_has_its_own_example_community():
+    import json
+
+    demo = json.loads((SEED / "demo.json").read_text(encoding="utf-8"))
+    demo_codes = {c["code"] for c in demo["communities"]}
+    rows = list(csv.reader(io.StringIO((SEED / "structure_template.csv").read_text(encoding="utf-8-sig"))))
+    assert {row[0] for row in rows[1:]}.isdisjoint(demo_codes), "importing the template would edit a demo community"
+    sheet = load_workbook(SEED / "structure_template.xlsx").worksheets[0]
+    assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}.isdisjoint(demo_codes)

@@ -90,7 +90,7 @@ def test_the_report_in_json_csv_and_xlsx(world, clock):
 
     raw = world.client.get("/api/v1/inservice/reports?year=2026&work_unit=镇赉县财政局&format=csv",
                            headers={"Authorization": f"Bearer {committee.token}"})
-    assert raw.status_code == 200 and raw.mimetype == "text/csv"
+    assert raw.status_code == 200 and raw.headers["Content-Type"] == "text/csv; charset=utf-8"
     lines = list(csv.reader(io.StringIO(raw.data.decode("utf-8-sig"))))
     assert lines[0][:3] == ["年度", "姓名", "工作单位"]
     assert lines[1][1:3] == ["陈立新", "镇赉县财政局"] and "100.0%" in lines[1]

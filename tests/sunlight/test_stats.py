@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -61,10 +62,12 @@ def test_exports_as_csv_and_xlsx(world, clock):
     api = world.as_("demo-committee")
     headers = {"Authorization": f"Bearer {api.token}"}
     csv_response = world.client.get("/api/v1/stats/export?format=csv&group=team", headers=headers)
-    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    assert csv_response.status_code == 200 and csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in csv_response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(csv_response.get_data().decode("utf-8-sig"))))
     assert rows[1][:2] == ["分组", "诉求数"] and "响应率" in rows[1]
+    assert rows[0][1] == "分组方式：按服务队"
+    assert not any(re.search(r"[A-Za-z]{2,}", cell) for cell in rows[0] + rows[1]), rows[:2]  # one language
     assert rows[2][:2] == ["第一网格暖心服务团", "1"] and rows[2][rows[1].index("响应率")] == "1.0"
     xlsx = world.client.get("/api/v1/stats/export?group=team", headers=headers)
     assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
