@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from server.accounts import tokens
     from server.cli import register_cli
+    from server.http import FastJSON
 
     app = Flask(__name__, instance_path=str(config.INSTANCE))
     app.config.from_mapping(config.from_environment())
@@ -34,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
-    app.json = http.JSONProvider(app)
+    app.json = FastJSON(app)  # http.JSONProvider's strict reading, orjson's writing
     app.json.ensure_ascii = False
     privacy.init_logging()  # no query string (secrets, codes, tokens) in any logged URL
 

@@ -9,7 +9,7 @@ from flask import Flask, render_template, send_from_directory
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from server.discovery import contributions
-from server.http import Api, register_error_handlers
+from server.http import Api, NoSessions, register_error_handlers
 
 
 def init_app(app: Flask) -> None:
@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
             },
         },
     )
+    app.session_interface = NoSessions()
     api = Api(app)
     app.extensions["api"] = api
     register_error_handlers(app)

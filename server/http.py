@@ -14,8 +14,10 @@ import logging
 import re
 
 import marshmallow as ma
+import orjson
 from flask import jsonify
-from flask.json.provider import DefaultJSONProvider
+from flask.json.provider import DefaultJSONProvider, _default
+from flask.sessions import SessionInterface
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
@@ -259,6 +261,54 @@ class StrictSchema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+
+class FastJSON(JSONProvider):
+    """Flask's JSON provider on orjson: the same output (UTF-8, keys sorted, dates as HTTP
+    dates through Flask's own ``default``), several times faster to encode.
+
+    Calls with extra ``json.dumps`` arguments fall back to the standard library.
+    """
+
+    ensure_ascii = False
+
+    def _options(self) -> int:
+        options = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+        return options | orjson.OPT_SORT_KEYS if self.sort_keys else options
+
+    def dumps(self, obj, **kwargs) -> str:
+        if kwargs or self.ensure_ascii:
+            return super().dumps(obj, **kwargs)
+        return orjson.dumps(obj, default=_default, option=self._options()).decode()
+
+    def response(self, *args, **kwargs):
+        if self.ensure_ascii or (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(
+            orjson.dumps(obj, default=_default, option=self._options()), mimetype=self.mimetype)
+
+
+def dumps(obj) -> bytes:
+    """UTF-8 JSON bytes, as ``FastJSON`` writes them (for views that build their Response)."""
+    return orjson.dumps(obj, default=_default,
+                        option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                        | orjson.OPT_SORT_KEYS)
+
+
+class NoSessions(SessionInterface):
+    """No cookie sessions: every face authenticates by bearer token or not at all.
+
+    Flask's default interface builds a signing serializer for each request once ``SECRET_KEY``
+    is set, about a tenth of a no-op request's cost, for a session nobody reads.
+    ``flask.session`` is a null session that refuses writes.
+    """
+
+    def open_session(self, app, request):
+        return None  # Flask falls back to ``make_null_session``
+
+    def save_session(self, app, session, response) -> None:
+        return None
 
 
 # --- identifiers and pagination -------------------------------------------------------------

@@ -26,21 +26,22 @@ def html_csp(frame_ancestors: str) -> str:
 
 def init_app(app: Flask) -> None:
     html = html_csp(app.config["HTML_FRAME_ANCESTORS"])
-    hsts = app.config.get("ENV_NAME") == "production"
+    common = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
+    if app.config.get("ENV_NAME") == "production":
+        common.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    for_html = [*common, ("Content-Security-Policy", html)]
+    for_other = [*common, ("Content-Security-Policy", NO_CONTENT_CSP), ("X-Frame-Options", "DENY")]
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        # One pass over the headers a view set, then the missing ones appended: the same as a
+        # ``setdefault`` per header, at a fraction of its cost (it runs on every response).
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        if response.mimetype == "text/html":
-            headers.setdefault("Content-Security-Policy", html)
-        else:
-            headers.setdefault("Content-Security-Policy", NO_CONTENT_CSP)
-            headers.setdefault("X-Frame-Options", "DENY")
-        cors(response, app.config["CORS_ORIGINS"])
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (names, not pairs)
+        wanted = for_html if response.mimetype == "text/html" else for_other
+        headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
+        if app.config["CORS_ORIGINS"]:
+            cors(response, app.config["CORS_ORIGINS"])
         return response
 
 

@@ -13,6 +13,7 @@ the tests that prove the limits).
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 from flask import Flask, current_app, render_template, request
 from flask_jwt_extended import decode_token
@@ -143,6 +144,7 @@ def init_app(app: Flask) -> None:
         app.view_functions[endpoint] = per_key(per_address(app.view_functions[endpoint]))
     for name, config_key in BLUEPRINT_LIMITS.items():
         limiter.limit(_limit_of(config_key), key_func=_address)(app.blueprints[name])
+    _only_where_limited(app, limiter)
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error: RateLimitExceeded):
@@ -153,3 +155,41 @@ def init_app(app: Flask) -> None:
             fmt = "xml" if request.path.endswith(".xml") else "json"
             return open311_errors(fmt, 429, ["请求太频繁，请稍后再试"])
         return error_response(429, Code.TOO_MANY_REQUESTS, "操作太频繁，请稍后再试")
+
+
+def _only_where_limited(app: Flask, limiter: Limiter) -> None:
+    """Run the limiter's per-request hooks only where a limit applies.
+
+    Flask-Limiter checks, counts and cleans up on every request (``before_request``,
+    ``after_request``, ``teardown_request``): about a fifth of the cost of a no-op request
+    (``GET /api/v1/ping``) for nothing, since there are no default or application limits.
+    Only the endpoints that carry a limit (``ENDPOINT_LIMITS``, ``SUCCESS_LIMITS`` and
+    ``FAILURE_LIMITS``, whose
+    deductions are counted after the response, ``OPEN311_READS``) and the blueprints of
+    ``BLUEPRINT_LIMITS`` need them.
+    """
+    named = {*ENDPOINT_LIMITS, *SUCCESS_LIMITS, *FAILURE_LIMITS, *OPEN311_READS}
+    endpoints = frozenset(
+        name for name in app.view_functions
+        if name in named or "." in name and name.partition(".")[0] in BLUEPRINT_LIMITS)
+
+    def limited() -> bool:
+        return request.endpoint in endpoints
+
+    def guard(hook, passthrough: bool):
+        def guarded(*args):
+            if limited():
+                return hook(*args)
+            return args[0] if passthrough else None
+
+        return guarded
+
+    def ours(hook) -> bool:
+        return getattr(hook, "__self__", None) is limiter or (
+            isinstance(hook, partial) and hook.args[:1] == (limiter,))
+
+    for table, passthrough in ((app.before_request_funcs, False),
+                               (app.after_request_funcs, True),
+                               (app.teardown_request_funcs, False)):
+        hooks = table.setdefault(None, [])
+        hooks[:] = [guard(h, passthrough) if ours(h) else h for h in hooks]
