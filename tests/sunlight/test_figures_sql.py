@@ -1,0 +1,88 @@
+"""The figures counted by the database (``figures_for``) equal the definition applied row by
+row (``compute(rows(...))``) on random histories: statuses, deadlines met or missed to the
+microsecond, reassignments, ratings over several cycles, requests outside the window."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
+from server.catalogue.models import Category
+from server.extensions import db
+from server.requests.enums import Satisfaction, Status
+from server.requests.models import Rating, Request
+from server.sunlight import figures
+
+MICROS = st.integers(min_value=0, max_value=3 * 86_400 * 10**6)  # up to three days
+MAYBE = st.one_of(st.none(), MICROS)
+
+history = st.fixed_dictionaries({
+    "status": st.sampled_from(list(Status)),
+    "submitted": st.integers(min_value=-86_400 * 10**6, max_value=2 * 86_400 * 10**6),
+    "accept_deadline": MAYBE, "resolve_deadline": MAYBE, "accepted": MAYBE,
+    "resolved": MAYBE, "closed": MAYBE,
+    "team": st.integers(min_value=0, max_value=2), "handler": st.integers(min_value=0, max_value=2),
+    "ratings": st.lists(st.one_of(st.none(), st.tuples(st.booleans(),
+                                                       st.sampled_from(list(Satisfaction)))),
+                        max_size=3),
+})
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(histories=st.lists(history, min_size=0, max_size=25),
+       now_after=st.integers(min_value=0, max_value=4 * 86_400 * 10**6),
+       window_days=st.integers(min_value=1, max_value=3))
+def test_counted_by_the_database_as_defined_row_by_row(world, clock, histories, now_after,
+                                                      window_days):
+    base = clock.now()
+    teams = [None, world.team_a.id, world.team_b.id]
+    handlers = [None, world.user("demo-member-a").id, world.user("demo-member-b").id]
+    category = db.session.scalar(select(Category.id).order_by(Category.id))
+    grid = world.section.grid_id
+    made = []
+    for n, h in enumerate(histories):
+        submitted = base + timedelta(microseconds=h["submitted"])
+
+        def after(micros, submitted=submitted):
+            return None if micros is None else submitted + timedelta(microseconds=micros)
+
+        request = Request(
+            no=f"PT-{n}", community_id=world.community.id, grid_id=grid,
+            section_id=world.section.id, category_id=category, description="随机历史",
+            status=h["status"].value, team_id=teams[h["team"]], handler_id=handlers[h["handler"]],
+            submitted_at=submitted, updated_at=submitted,
+            accept_deadline=after(h["accept_deadline"]), resolve_deadline=after(h["resolve_deadline"]),
+            accepted_at=after(h["accepted"]), resolved_at=after(h["resolved"]),
+            closed_at=after(h["closed"]))
+        db.session.add(request)
+        db.session.flush()
+        for cycle, rating in enumerate(h["ratings"], 1):
+            if rating is not None:
+                db.session.add(Rating(request_id=request.id, cycle=cycle, resolved=rating[0],
+                                      satisfaction=rating[1].value, created_at=submitted))
+        made.append(request.id)
+    db.session.commit()
+    try:
+        now = base + timedelta(microseconds=now_after)
+        start, end = base, base + timedelta(days=window_days)
+        for group in (None, "community", "grid", "team", "member"):
+            expected = figures.compute(
+                figures.rows(start=start, end=end, community_id=world.community.id), now=now,
+                key=figures.by(group) if group else None)
+            if group is None:
+                expected.setdefault(None, figures.Figures())
+            got = figures.figures_for(now=now, group=group, start=start, end=end,
+                                      community_id=world.community.id)
+            assert {k: f.to_dict() for k, f in got.items()} == \
+                {k: f.to_dict() for k, f in expected.items()}, group
+            assert {k: sorted(f.accept_minutes) for k, f in got.items()} == \
+                {k: sorted(f.accept_minutes) for k, f in expected.items()}, group
+    finally:
+        db.session.rollback()
+        db.session.execute(delete(Rating).where(Rating.request_id.in_(made)))
+        db.session.execute(delete(Request).where(Request.id.in_(made)))
+        db.session.commit()
