@@ -7,6 +7,11 @@ as the community's requests change: the key carries the community's newest reque
 latest ``updated_at`` (two index lookups), so a submission or an action anywhere — in any
 worker, on any host — invalidates it at the next reading. Lights and the moving window may lag
 by at most the lifetime, which the public ``Cache-Control: max-age`` already allows.
+
+Stale while revalidate: when a board is out of date, one thread recomputes it; the readers
+that arrive meanwhile get the previous board at once (if it is younger than ``STALE_LIMIT``
+lifetimes) instead of queueing behind a computation that takes most of a second at city scale.
+The thread that recomputes — the first reader after a change — always sees the change.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from server.extensions import db
 from server.requests.models import Request
 
 MAX_ENTRIES = 256
+STALE_LIMIT = 6  # lifetimes: how old a board may be served while another thread recomputes
 
 _lock = threading.Lock()
 _entries: OrderedDict = OrderedDict()
@@ -52,11 +58,18 @@ def cached(community_id: int, args: dict, now: datetime, compute: Callable[[], d
     board = _fresh(key, current, now, lifetime)
     if board is not None:
         return board
-    # Single flight: when a page goes viral, the threads that miss together wait for one
-    # computation instead of each burning a core on the same figures.
+    # Single flight: when a page goes viral, the threads that miss together share one
+    # computation instead of each burning a core on the same figures; they serve the previous
+    # board meanwhile, or wait for the new one when there is none.
     with _lock:
         flight = _flights.setdefault(key, threading.Lock())
-    with flight:
+        previous = _entries.get(key)
+    usable = previous is not None and 0 <= (now - previous[0]).total_seconds() < lifetime * STALE_LIMIT
+    if not (usable and flight.acquire(blocking=False)):
+        if usable:
+            return previous[2]  # another thread is recomputing it
+        flight.acquire()
+    try:
         board = _fresh(key, current, now, lifetime)
         if board is None:
             board = compute()
@@ -65,6 +78,8 @@ def cached(community_id: int, args: dict, now: datetime, compute: Callable[[], d
                 _entries.move_to_end(key)
                 while len(_entries) > MAX_ENTRIES:
                     _entries.popitem(last=False)
+    finally:
+        flight.release()
     with _lock:
         if len(_flights) > MAX_ENTRIES:
             _flights.clear()  # the locks are cheap to remake; holders keep their own reference

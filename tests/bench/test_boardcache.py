@@ -93,3 +93,36 @@ def test_readers_that_miss_together_compute_once(app, cache_on):
         for t in threads:
             t.join(5)
     assert calls == [1] and results == [{"board": 1}] * 4
+
+
+def test_while_one_thread_recomputes_the_others_get_the_previous_board(app, cache_on):
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    gate, started = threading.Event(), threading.Event()
+    with app.app_context():
+        assert boardcache.cached(1, {}, now, lambda: {"board": "old"}) == {"board": "old"}
+    later = now + timedelta(seconds=11)  # past the lifetime: the board must be recomputed
+
+    def slow():
+        started.set()
+        gate.wait(5)
+        return {"board": "new"}
+
+    results = []
+
+    def recompute():
+        with app.app_context():
+            results.append(boardcache.cached(1, {}, later, slow))
+
+    worker = threading.Thread(target=recompute)
+    with app.app_context():
+        worker.start()
+        started.wait(5)
+        # Meanwhile another reader is served at once, without computing anything.
+        assert boardcache.cached(1, {}, later, lambda: {"board": "never"}) == {"board": "old"}
+        gate.set()
+        worker.join(5)
+        assert results == [{"board": "new"}]
+        assert boardcache.cached(1, {}, later, lambda: {"board": "never"}) == {"board": "new"}
