@@ -34,3 +34,28 @@ def test_the_lua_script_carries_every_item_and_escapes_bodies():
     assert "return 7" in script and "local stride = 2" in script
     body = json.dumps({"d": '引号"和\\'})
     assert json.dumps(body, ensure_ascii=False) in script
+
+
+def test_the_paced_generator_frames_requests_and_reads_responses():
+    import asyncio
+
+    from bench.paced import _read_response, _request_bytes
+
+    raw = _request_bytes("127.0.0.1:8765", "POST", {"path": "/api/v1/requests", "token": "t",
+                                                    "body": json.dumps({"d": "诉求"})})
+    head, body = raw.split(b"\r\n\r\n")
+    assert head.startswith(b"POST /api/v1/requests HTTP/1.1\r\n")
+    assert b"Authorization: Bearer t" in head
+    assert f"Content-Length: {len(body)}".encode() in head and json.loads(body) == {"d": "诉求"}
+
+    async def read(data: bytes) -> tuple[int, bytes]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(data + b"NEXT")
+        reader.feed_eof()
+        return await _read_response(reader), await reader.read()
+
+    fixed = b"HTTP/1.1 201 CREATED\r\nContent-Length: 2\r\n\r\n{}"
+    chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"3\r\nabc\r\n0\r\n\r\n")
+    assert asyncio.run(read(fixed)) == (201, b"NEXT")  # the body is consumed, not the next one
+    assert asyncio.run(read(chunked)) == (200, b"NEXT")
