@@ -267,7 +267,8 @@ class FastJSON(JSONProvider):
     """Flask's JSON provider on orjson: the same output (UTF-8, keys sorted, dates as HTTP
     dates through Flask's own ``default``), several times faster to encode.
 
-    Calls with extra ``json.dumps`` arguments fall back to the standard library.
+    Calls with extra ``json.dumps`` arguments, and values orjson refuses (an integer beyond 64
+    bits echoed back in a validation error), fall back to the standard library.
     """
 
     ensure_ascii = False
@@ -279,14 +280,20 @@ class FastJSON(JSONProvider):
     def dumps(self, obj, **kwargs) -> str:
         if kwargs or self.ensure_ascii:
             return super().dumps(obj, **kwargs)
-        return orjson.dumps(obj, default=_default, option=self._options()).decode()
+        try:
+            return orjson.dumps(obj, default=_default, option=self._options()).decode()
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            return super().dumps(obj)
 
     def response(self, *args, **kwargs):
         if self.ensure_ascii or (self.compact is None and self._app.debug) or self.compact is False:
             return super().response(*args, **kwargs)
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(
-            orjson.dumps(obj, default=_default, option=self._options()), mimetype=self.mimetype)
+        try:
+            body = orjson.dumps(obj, default=_default, option=self._options())
+        except TypeError:
+            return super().response(obj)
+        return self._app.response_class(body, mimetype=self.mimetype)
 
 
 def dumps(obj) -> bytes:
