@@ -248,7 +248,8 @@ def figures_for(*, now: datetime, group: str | None = None, start: datetime | No
         .where(Rating.request_id == Request.id).order_by(Rating.cycle.desc()).limit(1)
         .correlate(Request).scalar_subquery()
     )
-    window = []
+    # A duplicate merged into its original is one problem, counted there once (as ``add``).
+    window = [Request.status != Status.MERGED]
     if community_id is not None:
         window.append(Request.community_id == community_id)
     if start is not None:

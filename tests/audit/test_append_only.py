@@ -11,17 +11,18 @@ from server.extensions import db
 
 def _events(rid):
     return db.session.execute(
-        text("SELECT id, action, note FROM request_events WHERE request_id = :r ORDER BY id"), {"r": rid}
+        text("SELECT id, action, created_at FROM request_events WHERE request_id = :r ORDER BY id"), {"r": rid}
     ).all()
 
 
 def test_an_event_cannot_be_updated(world):
     rid = world.submit()["id"]
-    (event_id, action, _note), = _events(rid)
+    before = _events(rid)
+    (event_id, _action, _at), = before
     with pytest.raises(DBAPIError, match="append-only"):
-        db.session.execute(text("UPDATE request_events SET note = 'rewritten' WHERE id = :i"), {"i": event_id})
+        db.session.execute(text("UPDATE request_events SET action = 'rewritten' WHERE id = :i"), {"i": event_id})
     db.session.rollback()
-    assert _events(rid) == [(event_id, action, None)]
+    assert _events(rid) == before
 
 
 def test_an_event_cannot_be_deleted(world):
