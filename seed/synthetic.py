@@ -24,7 +24,7 @@ from server.catalogue.models import Category
 from server.extensions import db
 from server.grid.models import Community, Grid, Section, Street, Team, TeamMember
 from server.place.cells import cell_of
-from server.requests.models import Event, Rating, Request, RequestCounter
+from server.requests.models import Event, EventNote, Rating, Request, RequestCounter
 
 
 @dataclass(frozen=True)
@@ -182,18 +182,19 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
     req_id, ev_id, rt_id = _next_id(Request), _next_id(Event), _next_id(Rating)
     counters: dict[tuple[int, str], int] = {}
     totals = {"requests": 0, "events": 0, "ratings": 0}
-    batch_r, batch_e, batch_t = [], [], []
+    batch_r, batch_e, batch_n, batch_t = [], [], [], []
 
     def flush():
         _insert(Request.__table__, batch_r)
         _insert(Event.__table__, batch_e)
+        _insert(EventNote.__table__, batch_n)
         _insert(Rating.__table__, batch_t)
         totals["requests"] += len(batch_r)
         totals["events"] += len(batch_e)
         totals["ratings"] += len(batch_t)
         if progress:
             progress(len(batch_r))
-        batch_r.clear(), batch_e.clear(), batch_t.clear()
+        batch_r.clear(), batch_e.clear(), batch_n.clear(), batch_t.clear()
 
     for n, offset in enumerate(offsets):
         submitted = start + timedelta(seconds=offset)
@@ -267,10 +268,14 @@ def generate(*, scale: Scale, now: datetime, seed: int = 20261123,
         row["version"] = len(events)
         batch_r.append(row)
         for action, role, actor, before, after, at, note in events:
-            batch_e.append({"id": ev_id + totals["events"] + len(batch_e), "request_id": row["id"],
+            event_id = ev_id + totals["events"] + len(batch_e)
+            batch_e.append({"id": event_id, "request_id": row["id"],
                             "actor_id": actor, "actor_role": role, "action": action,
-                            "from_status": before, "to_status": after, "note": note, "data": None,
+                            "from_status": before, "to_status": after, "data": None,
                             "created_at": at})
+            if note is not None:  # free text lives apart from the append-only event
+                batch_n.append({"event_id": event_id, "request_id": row["id"], "text": note,
+                                "erased_at": None})
         if len(batch_r) >= BATCH:
             flush()
     flush()
