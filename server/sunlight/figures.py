@@ -195,6 +195,7 @@ def rows(*, start: datetime | None = None, end: datetime | None = None,
             Rating.satisfaction.label("rating_satisfaction"),
         )
         .outerjoin(Rating, and_(Rating.request_id == Request.id, Rating.cycle == latest))
+        .where(Request.status != Status.MERGED)  # counted once, in its original
     )
     if community_id is not None:
         query = query.where(Request.community_id == community_id)
