@@ -102,8 +102,8 @@ _TYPES = {"csv": "text/csv; charset=utf-8",
 @login_required(blp)
 @blp.arguments(schemas.ReportArgs, location="query")
 @blp.response(200, schemas.ReportOut)
-@blp.alt_response(200, success=True, content_type=_TYPES["xlsx"],
-                  description="format=xlsx (csv: text/csv)")
+@blp.download(*_TYPES.values(), json_schema=schemas.ReportOut(),
+              description="JSON (format=json), XLSX (format=xlsx) or CSV file")
 @blp.errors(403, 422)
 def report(args):
     """The yearly feedback report to work units (committee: its communities; admin: all)."""

@@ -35,8 +35,7 @@ def stats(args):
 @blp.get("/stats/export")
 @login_required(blp)
 @blp.arguments(schemas.ExportArgs, location="query")
-@blp.response(200, {"format": "binary", "type": "string"},
-              content_type=_TYPES["xlsx"], description="XLSX or CSV file")
+@blp.download(*_TYPES.values(), description="XLSX (format=xlsx, the default) or CSV file")
 @blp.errors(403, 404, 422)
 def export_stats(args):
     """The same figures as ``GET /stats``, as an XLSX (default) or CSV download."""

@@ -21,7 +21,8 @@ class AnswersIn(StrictSchema):
         values=ma.fields.String(validate=ma.validate.OneOf(ANSWERS)),
         required=True, validate=ma.validate.Length(min=1, max=20),
         metadata={"description": "wx.requestSubscribeMessage's result: template id → "
-                  "accept | reject | ban | filter"},
+                  "accept | reject | ban | filter", "minProperties": 1, "maxProperties": 20,
+                  "propertyNames": {"minLength": 1, "maxLength": 128}},
     )
 
 

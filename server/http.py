@@ -24,7 +24,7 @@ from flask_smorest import Blueprint as _Blueprint
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from server import validation
 from server.errors import Code, DomainError, Invalid, NotFound
@@ -168,6 +168,15 @@ class Blueprint(_Blueprint):
 
         return decorator
 
+    def download(self, *content_types: str, description: str, json_schema=None):
+        """Document a 200 that is a file in one of ``content_types`` (the view returns the
+        ``Response`` itself), or, with ``json_schema``, the enveloped JSON answer beside them."""
+        content = {content_type: {"schema": {"type": "string", "format": "binary"}}
+                   for content_type in content_types}
+        if json_schema is not None:
+            content["application/json"] = {"schema": envelope_of(json_schema)}
+        return self.doc(responses={"200": {"description": description, "content": content}})
+
 
 _RESPONSE_NAMES = {
     400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
@@ -218,7 +227,10 @@ class Api(_Api):
             errors = next(iter(errors.values()))  # webargs nests errors under the location
         if error.code == 422 and errors:
             msg = validation.chinese(errors)  # the English details stay under ``errors``
-        return error_response(error.code, code, msg, errors=errors, headers=data.get("headers"))
+        headers = dict(data.get("headers") or {})
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110: a 405 names them
+        return error_response(error.code, code, msg, errors=errors, headers=headers)
 
 
 def register_error_handlers(app) -> None:

@@ -7,6 +7,7 @@ import marshmallow as ma
 from mini_program_api.schemas.auth import TeamRefOut
 from mini_program_api.schemas.common import Id, LocalDateTime, Text
 from server.http import MAX_ID, StrictSchema
+from server.requests.enums import Hop
 
 
 def _name(**kwargs):
@@ -275,8 +276,9 @@ class CategoryIn(StrictSchema):
                                        validate=ma.validate.Range(min=1, max=7 * 24 * 60))
     resolve_hours = ma.fields.Integer(required=True, strict=True,
                                       validate=ma.validate.Range(min=1, max=365 * 24))
-    dispatch_order = ma.fields.List(ma.fields.String(), required=True,
-                                    validate=ma.validate.Length(min=1, max=3))
+    dispatch_order = ma.fields.List(ma.fields.String(metadata={"enum": [h.value for h in Hop]}),
+                                    required=True, validate=ma.validate.Length(min=1, max=3),
+                                    metadata={"uniqueItems": True})
     sort = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=10_000))
 
 
@@ -286,7 +288,9 @@ class CategoryPatch(StrictSchema):
     accept_minutes = ma.fields.Integer(strict=True,
                                        validate=ma.validate.Range(min=1, max=7 * 24 * 60))
     resolve_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=365 * 24))
-    dispatch_order = ma.fields.List(ma.fields.String(), validate=ma.validate.Length(min=1, max=3))
+    dispatch_order = ma.fields.List(ma.fields.String(metadata={"enum": [h.value for h in Hop]}),
+                                    validate=ma.validate.Length(min=1, max=3),
+                                    metadata={"uniqueItems": True})
     sort = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=10_000))
     is_active = ma.fields.Boolean()
 

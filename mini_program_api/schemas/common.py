@@ -38,14 +38,23 @@ def _in_calendar(value) -> bool:
     return True
 
 
+# The calendar as the OpenAPI document states it, so that clients (and the fuzzer) know it.
+_CALENDAR_PATTERN = r"^20[0-9]{2}-"
+
+
+def _calendar_metadata(kwargs: dict) -> dict:
+    return {"pattern": _CALENDAR_PATTERN, **kwargs.pop("metadata", {})}
+
+
 def Day(**kwargs) -> ma.fields.Date:  # noqa: N802
     """A calendar day the product can mean (2000–2099)."""
-    return ma.fields.Date(validate=_in_calendar, **kwargs)
+    return ma.fields.Date(validate=_in_calendar, metadata=_calendar_metadata(kwargs), **kwargs)
 
 
 def Moment(**kwargs) -> ma.fields.AwareDateTime:  # noqa: N802
     """An instant with its offset, within the product's calendar (2000–2099)."""
-    return ma.fields.AwareDateTime(validate=_in_calendar, **kwargs)
+    return ma.fields.AwareDateTime(validate=_in_calendar, metadata=_calendar_metadata(kwargs),
+                                   **kwargs)
 
 
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> ma.fields.String:  # noqa: N802

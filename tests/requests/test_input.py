@@ -115,3 +115,27 @@ def test_unknown_route_and_method_use_the_envelope(world):
     assert missing.status == 404 and missing.code == 40400
     wrong = api.call("DELETE", "/api/v1/requests/mine")
     assert wrong.status == 405 and wrong.code == 40500
+
+
+def test_every_405_names_the_methods_the_url_allows(world, app):
+    """RFC 9110: a 405 carries ``Allow``. Every route of every face, with a method it refuses."""
+    auth = {"Authorization": f"Bearer {world.as_('demo-admin').token}"}
+    urls = app.url_map.bind("localhost")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        allowed = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+        refused = next((m for m in ("PATCH", "DELETE", "PUT", "POST", "GET") if m not in allowed),
+                       None)
+        values = {name: next(iter(getattr(converter, "items", {1: 1}))) for name, converter
+                  in rule._converters.items()}  # an any(json, xml) converter takes its first
+        path = urls.build(rule.endpoint, values)
+        if refused is None or refused in urls.allowed_methods(path):  # nothing to refuse here
+            continue
+        response = world.client.open(path, method=refused, headers=auth)
+        assert response.status_code == 405, (path, refused, response.status_code)
+        if response.is_json:  # Open311 answers in its own format, the rest in the envelope
+            assert response.json["code"] == 40500, path
+        named = {m.strip() for m in response.headers.get("Allow", "").split(",")}
+        assert allowed <= named and refused not in named, (path, named)
+        checked += 1
+    assert checked > 100, checked
