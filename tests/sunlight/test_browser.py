@@ -64,3 +64,46 @@ def test_community_page_in_headless_chromium(world, clock, tmp_path):
     assert "33.3%" in html  # 1 of 3 responded in time; 1 of 1 rated satisfied → 100.0%
     assert html.count('class="request"') == 3 and "王*" in html
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
+
+
+_HARNESS = """<!doctype html><meta charset="utf-8"><body>{frames}<script>
+const widths = [];
+window.addEventListener("load", () => {{
+  for (const f of document.querySelectorAll("iframe")) {{
+    const page = f.contentDocument.documentElement;
+    widths.push(f.dataset.path + "=" + page.scrollWidth + "/" + page.clientWidth);
+  }}
+  document.body.setAttribute("data-widths", widths.join(" "));
+}});
+</script>"""
+
+
+def test_pages_do_not_scroll_sideways_on_a_420px_phone(world, tmp_path, monkeypatch):
+    """Each HTML page, framed 420 px wide on its own origin (the pages allow 'self' as an
+    ancestor), is no wider than its frame: nothing scrolls sideways."""
+    binary = _chromium()
+    request_id = world.submit(public=True)["id"]
+    paths = ["/api/v1/docs", "/sunlight/", f"/sunlight/communities/{world.community.id}",
+             f"/sunlight/requests/{request_id}"]
+    frames = "".join(f'<iframe data-path="{p}" src="{p}" style="width:420px;height:900px">'
+                     "</iframe>" for p in paths)
+    inner = world.app.wsgi_app
+
+    def harness(environ, start_response):  # same origin as the pages, outside the app
+        if environ["PATH_INFO"] != "/__harness__":
+            return inner(environ, start_response)
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [_HARNESS.format(frames=frames).encode()]
+
+    monkeypatch.setattr(world.app, "wsgi_app", harness)
+    with LoopbackServer(world.app) as server:
+        dom = _run(binary, tmp_path / "profile", "--virtual-time-budget=10000", "--dump-dom",
+                   f"{server.url}/__harness__")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'data-widths="([^"]*)"', dom.stdout)
+    assert found, dom.stdout[-2000:]
+    widths = dict(item.split("=") for item in found.group(1).split())
+    assert set(widths) == set(paths)
+    for path, measure in widths.items():
+        scroll, client = (int(n) for n in measure.split("/"))
+        assert 300 < client <= 420 and scroll <= client, f"{path} is {scroll}px wide in {client}px"
