@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 
 import click
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -126,9 +127,13 @@ def run_scheduler(poll: float):
     try:
         _beat(app, node, "leader", started_at)
         _say(f"scheduler: leader ({node})")
+        # A new leader catches up at once: each interval job's first run is now, not one
+        # interval later, so a failover leaves no gap longer than the takeover itself.
+        now = datetime.now(UTC)
         for job in all_jobs().values():
+            first = {"next_run_time": now} if job.trigger == "interval" else {}
             scheduler.add_job(_runner(app, job, node), job.trigger, id=job.id, name=job.id,
-                              **job.trigger_args)
+                              **job.trigger_args, **first)
 
         def watch_lock():
             if not lock.alive():
