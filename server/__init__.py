@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.pool import QueuePool
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -58,7 +59,17 @@ def _engine_options(cfg) -> dict:
     uri = str(cfg["SQLALCHEMY_DATABASE_URI"])
     if uri.startswith("sqlite"):
         # Writers wait for each other instead of failing with "database is locked".
-        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+        options = {"connect_args": {"timeout": 30}, "hide_parameters": True}
+        if _sqlite_file(uri):  # a file: the same sized pool as PostgreSQL (and its metrics)
+            options.update(poolclass=QueuePool, pool_size=cfg["DB_POOL_SIZE"],
+                           max_overflow=cfg["DB_MAX_OVERFLOW"])
+        return options
     # hide_parameters: a database error's message never carries the values (names, phones).
     return {"hide_parameters": True, "pool_pre_ping": True, "pool_size": cfg["DB_POOL_SIZE"],
             "max_overflow": cfg["DB_MAX_OVERFLOW"]}
+
+
+def _sqlite_file(uri: str) -> bool:
+    """A SQLite URI naming a file (an in-memory database keeps SQLAlchemy's own pool)."""
+    database = uri.split("://", 1)[-1].lstrip("/")
+    return bool(database) and ":memory:" not in database and "mode=memory" not in database

@@ -19,6 +19,7 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import case, event, func, select
+from sqlalchemy.pool import QueuePool
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 if MULTIPROCESS:  # set for a CLI process too (compose's shared environment): make it exist
@@ -49,13 +50,12 @@ def wechat_error(api: str, errcode) -> None:
 
 def init_app(app) -> None:
     app.extensions.setdefault("ops_observers", []).append(observe_request)
-    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
-    if uri.startswith("sqlite"):
-        return
     from server.extensions import db
 
     with app.app_context():
         engine = db.engine
+    if not isinstance(engine.pool, QueuePool):  # an in-memory SQLite database: nothing to size
+        return
     if engine.pool in app.extensions.setdefault("ops_pools", set()):
         return
     app.extensions["ops_pools"].add(engine.pool)

@@ -126,3 +126,15 @@ def test_the_grafana_dashboard_uses_only_metrics_that_exist(ctx, monkeypatch, cl
     used = {name for panel in dashboard["panels"] for target in panel["targets"]
             for name in re.findall(r"huying_\w+", target["expr"])}
     assert used and used <= exposed, used - exposed
+
+
+def test_the_pool_is_measured_on_both_databases(scrape, ctx):
+    """Connections checked out and the pool's size, on SQLite (a file) as on PostgreSQL."""
+    size = ctx.config["DB_POOL_SIZE"] + ctx.config["DB_MAX_OVERFLOW"]
+    before = scrape()
+    assert value(before, "huying_db_pool_capacity") >= size
+    with db.engine.connect():  # one more connection out while the next scrape runs
+        during = scrape()
+    after = scrape()
+    assert value(during, "huying_db_pool_in_use") == value(before, "huying_db_pool_in_use") + 1
+    assert value(after, "huying_db_pool_in_use") == value(before, "huying_db_pool_in_use")
