@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from server import validation
 from server.errors import Code, DomainError, Invalid, NotFound
-from server.ops.logs import request_id
+from server.logs import request_id
 from server.privacy import log_unexpected
 
 log = logging.getLogger(__name__)

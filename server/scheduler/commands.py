@@ -19,10 +19,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import AppGroup
 
-from server import clock
+from server import clock, logs
 from server.extensions import db
 from server.jobs import all_jobs
-from server.ops import logs
 from server.privacy import log_unexpected
 from server.scheduler import health
 from server.scheduler.lock import leader_lock, wait_for

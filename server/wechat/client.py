@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 import requests
 from flask import current_app
 
+from server import telemetry
 from server.errors import BadGateway, Code, DomainError, Unauthorized, Unavailable
-from server.ops import metrics
 from server.wechat.tokens import LockBusy, store_from_config
 
 log = logging.getLogger(__name__)
@@ -98,21 +98,21 @@ class WeChatClient:
             response = self.http.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             log.warning("wechat %s unreachable: %s", path, type(exc).__name__)
-            metrics.wechat_error(path, "unreachable")
+            telemetry.wechat_error(path, "unreachable")
             raise BadGateway("无法连接微信服务，请稍后再试", code=Code.WECHAT_UNREACHABLE) from None
         if response.status_code >= 500:
             log.warning("wechat %s answered HTTP %s", path, response.status_code)
-            metrics.wechat_error(path, "http_5xx")
+            telemetry.wechat_error(path, "http_5xx")
             raise BadGateway("微信服务暂时不可用，请稍后再试", code=Code.WECHAT_UNREACHABLE)
         try:
             body = response.json()
         except ValueError:
             log.warning("wechat %s answered a body that is not JSON", path)
-            metrics.wechat_error(path, "bad_body")
+            telemetry.wechat_error(path, "bad_body")
             raise BadGateway("微信服务返回了无法识别的内容", code=Code.WECHAT_UNREACHABLE) from None
         errcode = int(body.get("errcode") or 0)  # success usually carries no errcode at all
         if errcode:
-            metrics.wechat_error(path, errcode)
+            telemetry.wechat_error(path, errcode)
         if errcode == QUOTA_EXHAUSTED:
             log.error("wechat %s: daily quota exhausted (errcode 45009)", path)
             raise QuotaExhausted()

@@ -12,7 +12,7 @@ import logging
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from server.ops.logs import JsonFormatter, RequestContext
+from server.logs import JsonFormatter, RequestContext
 from tests.conftest import LoopbackServer
 
 PHONE = "13912348765"
