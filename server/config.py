@@ -119,6 +119,9 @@ def from_environment() -> dict:
         "PLACE_MISMATCH_M": _int("PLACE_MISMATCH_M", 200),
         "NEARBY_DEFAULT_M": _int("NEARBY_DEFAULT_M", 50),
         "NEARBY_MAX_M": _int("NEARBY_MAX_M", 500),
+        # The six grades a street gives a department each quarter, best first (comma-separated).
+        "DEPARTMENT_GRADES": [g.strip() for g in _env(
+            "DEPARTMENT_GRADES", "好,较好,一般,较差,差,很差").split(",") if g.strip()],
         # SQLAlchemy pool per worker process: one connection per thread, a few spare.
         "DB_POOL_SIZE": _int("DB_POOL_SIZE", 5),
         "DB_MAX_OVERFLOW": _int("DB_MAX_OVERFLOW", 5),

@@ -81,6 +81,8 @@ class Code(IntEnum):
     INSERVICE_ENDED = 40959, "the registration already ended or was rejected"
     ACTIVITY_CANCELLED = 40960, "the activity was cancelled"
     ACTIVITY_CONFIRMED = 40961, "attendance already confirmed: the activity cannot be cancelled"
+    DEPARTMENT_GRADED = 40970, "the street already graded the department for that quarter"
+    DEPARTMENT_NOT_WORKED_WITH = 40971, "the street blew no whistle to the department that quarter"
     # 422
     IDEMPOTENCY_KEY_REUSED = 42201, "Idempotency-Key reused with another body"
     IMAGE_TOO_MANY_PIXELS = 42202, "image has too many pixels"

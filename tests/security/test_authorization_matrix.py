@@ -308,6 +308,13 @@ MATRIX: dict[tuple[str, str], tuple] = {
         "resolve_hours": 24, "dispatch_order": ["A", "B", "committee"]}, row(403, admin=201)),
     ("/api/v1/admin/categories/<int:category_id>", "PATCH"): (
         lambda w: {"category_id": category_id(w)}, {"sort": 1}, row(403, admin=200)),
+    # department assessment: streets and the county read; only a street grades (the demo world
+    # blew no whistle, so the street's grade is refused as "not worked with": 409)
+    ("/api/v1/departments/assessment", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
+    ("/api/v1/departments/<int:department_id>/grades", "POST"): (
+        lambda w: {"department_id": department_id(w)}, {"quarter": "2026-Q4", "grade": "好"},
+        row(403, street=409)),
+    ("/api/v1/departments/grades", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
     ("/api/v1/admin/departments", "GET"): (None, None, row(403, admin=200)),
     ("/api/v1/admin/departments", "POST"): (None, lambda w: {
         "code": f"dept{next(_n)}", "name": f"测试部门{next(_n)}", "response_hours": 48},
