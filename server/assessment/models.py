@@ -1,10 +1,11 @@
-"""A street's quarterly grade of a department (one per street, department and quarter)."""
+"""Department assessment: a street's quarterly grade of a department, and the 包保 units that
+answer for a community."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -23,3 +24,21 @@ class DepartmentGrade(db.Model):
     comment: Mapped[str | None] = mapped_column(String(500))
     graded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     graded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Guarantor(db.Model):
+    """A 包保 unit of a community: the department (or other unit) that answers for it, and its
+    responsible leader (包保领导), from ``starts_on`` to ``ends_on`` (open when null)."""
+
+    __tablename__ = "guarantors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    unit_name: Mapped[str] = mapped_column(String(64))
+    leader_name: Mapped[str] = mapped_column(String(32))
+    leader_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -14,6 +14,7 @@ from server.accounts.models import RoleGrant
 from server.duty import queries
 from server.extensions import db
 from server.notifications.service import notify
+from server.requests import hooks
 from server.requests.enums import Action
 from server.requests.models import Request, Support
 
@@ -99,6 +100,7 @@ def red(request: Request, *, now: datetime) -> None:
     notify(user_ids=committee_ids(request.community_id), kind="red_light",
            title="红灯预警：诉求已超时", body=f"{_label(request)}已超过办理时限，请督办",
            now=now, request_id=request.id)
+    hooks.red_light(request, now)
 
 
 def whistle_overdue(request: Request, department_name: str, *, now: datetime) -> None:

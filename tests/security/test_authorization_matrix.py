@@ -67,6 +67,12 @@ def department_id(w) -> int:
     return db.session.scalar(select(Department.id).order_by(Department.id))
 
 
+def a_guarantor(w) -> int:
+    response = w.as_("demo-county").post(f"/api/v1/communities/{w.community.id}/guarantors", {
+        "unit_name": "县交通局", "leader_name": "赵主任", "starts_on": "2026-11-01"})
+    return response.data["id"]
+
+
 def a_user(w) -> int:
     openid = f"matrix-{next(_n)}"
     response = Api(w.client).post("/api/v1/auth/wechat-login", {"code": f"dev-{openid}"})
@@ -315,6 +321,18 @@ MATRIX: dict[tuple[str, str], tuple] = {
         lambda w: {"department_id": department_id(w)}, {"quarter": "2026-Q4", "grade": "好"},
         row(403, street=409)),
     ("/api/v1/departments/grades", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
+    # 包保: the admin, the county and the community's street name and change them
+    ("/api/v1/communities/<int:community_id>/guarantors", "GET"): (
+        lambda w: {"community_id": w.community.id}, None,
+        row(403, street=200, county=200, admin=200)),
+    ("/api/v1/communities/<int:community_id>/guarantors", "POST"): (
+        lambda w: {"community_id": w.community.id},
+        {"unit_name": "县交通局", "leader_name": "赵主任", "starts_on": "2026-11-01"},
+        row(403, street=201, county=201, admin=201)),
+    ("/api/v1/guarantors/<int:guarantor_id>", "PATCH"): (
+        lambda w: {"guarantor_id": a_guarantor(w)}, {"ends_on": "2026-11-30"},
+        row(404, street=200, county=200, admin=200)),
+    ("/api/v1/guarantors/assessment", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
     ("/api/v1/admin/departments", "GET"): (None, None, row(403, admin=200)),
     ("/api/v1/admin/departments", "POST"): (None, lambda w: {
         "code": f"dept{next(_n)}", "name": f"测试部门{next(_n)}", "response_hours": 48},
