@@ -37,16 +37,22 @@ def sunlight(args, community_id: int):
 
 
 @blp.get("/communities/<int:community_id>/map.geojson")
+@blp.arguments(schemas.MapArgs, location="query")
 @blp.doc(responses={"200": {"description": "a GeoJSON FeatureCollection, not in the envelope",
                              "content": {"application/geo+json": {"schema": schemas.MapOut}}}})
-@blp.errors(404)
-def community_map(community_id: int):
+@blp.errors(404, 422)
+def community_map(args, community_id: int):
     """The community's sections as GeoJSON, one feature per section with its open requests by
-    light; no request's point (the HTML page draws coarse dots)."""
+    light; no request's point (the HTML page draws coarse dots). ``level=grid``: one feature
+    per grid (the union of its sections, or its own polygon); ``level=community``: the
+    community as one feature (the union of its grids)."""
     community = sunlight_queries.active_community(bounded_id(community_id))
     if community is None:
         raise NotFound("社区不存在")
-    data = maps.feature_collection(maps.community_map(community.id, clock.now()))
+    level = args["level"]
+    data = maps.feature_collection(
+        maps.community_map(community.id, clock.now()), level, community=(community.id, community.name),
+        grid_shapes=maps.grid_shapes(community.id) if level != "section" else None)
     return Response(current_app.json.dumps(data), mimetype="application/geo+json")
 
 

@@ -201,9 +201,16 @@ class WeeklyReportOut(ma.Schema):
     created_at = LocalDateTime()
 
 
+class MapArgs(StrictSchema):
+    level = ma.fields.String(load_default="section", validate=ma.validate.OneOf(
+        ["section", "grid", "community"]), metadata={"description": "one feature per section "
+        "(default), per grid (the union of its sections) or for the whole community"})
+
+
 class MapPropertiesOut(ma.Schema):
-    section_id = ma.fields.Integer()
-    grid_id = ma.fields.Integer()
+    section_id = ma.fields.Integer(metadata={"description": "level=section"})
+    grid_id = ma.fields.Integer(metadata={"description": "level=section or grid"})
+    community_id = ma.fields.Integer(metadata={"description": "level=community"})
     name = ma.fields.String()
     grid = ma.fields.String()
     open = ma.fields.Integer(metadata={"description": "open requests"})

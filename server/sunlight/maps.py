@@ -82,14 +82,57 @@ def _worst(tally: dict) -> str:
     return "green" if tally["open"] else "none"
 
 
-def feature_collection(data: dict) -> dict:
-    """The GeoJSON twin: one feature per section, its ids, name and counts (no points)."""
+LEVELS = ("section", "grid", "community")
+
+
+def feature_collection(data: dict, level: str = "section", *, community: tuple[int, str] | None = None,
+                       grid_shapes: dict[int, str | None] | None = None) -> dict:
+    """The GeoJSON twin: one feature per section (its ids, name and counts; no points), or per
+    grid (the union of its sections' shapes, or the grid's own polygon when none has one), or
+    the community as one feature (the union of its grids), with the counts summed."""
+    if level == "section":
+        return {"type": "FeatureCollection", "features": [{
+            "type": "Feature", "geometry": s["geometry"],
+            "properties": {"section_id": s["section_id"], "grid_id": s["grid_id"], "name": s["name"],
+                           "grid": s["grid"], "open": s["open"], "green": s["green"],
+                           "yellow": s["yellow"], "red": s["red"], "light": s["light"]},
+        } for s in data["sections"]]}
+    grids: dict[int, dict] = {}
+    for section in data["sections"]:
+        grid = grids.setdefault(section["grid_id"], {"name": section["grid"], "sections": []})
+        grid["sections"].append(section)
+    for grid_id, own in (grid_shapes or {}).items():
+        grids.setdefault(grid_id, {"name": own[0], "sections": []})["own"] = own[1]
+    features = []
+    for grid_id, grid in grids.items():
+        shapes = [shapely.geometry.shape(s["geometry"]) for s in grid["sections"] if s["geometry"]]
+        if not shapes and grid.get("own"):
+            shapes = [geometry.loads(grid["own"])]
+        features.append({"id": grid_id, "name": grid["name"], "shapes": shapes,
+                         **_summed(grid["sections"])})
+    if level == "community":
+        community_id, name = community
+        features = [{"id": community_id, "name": name,
+                     "shapes": [shape for f in features for shape in f["shapes"]],
+                     **_summed(data["sections"])}]
+    key = "grid_id" if level == "grid" else "community_id"
     return {"type": "FeatureCollection", "features": [{
-        "type": "Feature", "geometry": s["geometry"],
-        "properties": {"section_id": s["section_id"], "grid_id": s["grid_id"], "name": s["name"],
-                       "grid": s["grid"], "open": s["open"], "green": s["green"],
-                       "yellow": s["yellow"], "red": s["red"], "light": s["light"]},
-    } for s in data["sections"]]}
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(shapely.union_all(f["shapes"])) if f["shapes"] else None,
+        "properties": {key: f["id"], "name": f["name"], "open": f["open"], "green": f["green"],
+                       "yellow": f["yellow"], "red": f["red"], "light": _worst(f)},
+    } for f in features]}
+
+
+def _summed(sections: list[dict]) -> dict:
+    return {light: sum(s[light] for s in sections) for light in ("open", "green", "yellow", "red")}
+
+
+def grid_shapes(community_id: int) -> dict[int, tuple[str, str | None]]:
+    """The community's active grids: name and own polygon (GeoJSON text or None)."""
+    return {gid: (name, text) for gid, name, text in db.session.execute(
+        select(Grid.id, Grid.name, Grid.boundary)
+        .where(Grid.community_id == community_id, Grid.is_active.is_(True)).order_by(Grid.id))}
 
 
 def svg(data: dict, title: str) -> Markup | None:

@@ -77,3 +77,49 @@ def test_the_map_in_headless_chromium(world, clock, tmp_path):
     assert "片区地图" in html
     assert len(re.findall(r'<path d="M', html)) == 6 and len(re.findall(r'class="dot"', html)) == 4
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_geojson_twin_by_grid_and_for_the_whole_community(world, clock):
+    import shapely
+
+    _submit_some(world, clock)
+    base = f"/api/v1/public/communities/{world.community.id}/map.geojson"
+    by_section = world.client.get(base).get_json()["features"]
+    by_grid = world.client.get(base + "?level=grid").get_json()["features"]
+    grids = world.community.grids
+    assert [f["properties"]["grid_id"] for f in by_grid] == [g.id for g in grids]
+    first = by_grid[0]
+    members = [shapely.geometry.shape(f["geometry"]) for f in by_section
+               if f["properties"]["grid_id"] == grids[0].id]
+    union = shapely.geometry.shape(first["geometry"])
+    assert abs(union.area - shapely.union_all(members).area) < 1e-12  # the union of its sections
+    assert all(union.buffer(1e-9).contains(m) for m in members)
+    assert first["properties"]["open"] == sum(
+        f["properties"]["open"] for f in by_section if f["properties"]["grid_id"] == grids[0].id) == 4
+    whole = world.client.get(base + "?level=community").get_json()["features"]
+    assert len(whole) == 1 and whole[0]["properties"]["community_id"] == world.community.id
+    assert whole[0]["properties"]["open"] == 4 and whole[0]["properties"]["light"] == "green"
+    everything = shapely.geometry.shape(whole[0]["geometry"])
+    assert all(everything.buffer(1e-9).contains(shapely.geometry.shape(f["geometry"]))
+               for f in by_grid if f["geometry"])
+    text = world.client.get(base + "?level=grid").get_data(as_text=True)
+    assert str(DEMO_POINT[0]) not in text  # still no request's point
+    assert world.client.get(base + "?level=street").status_code == 422
+
+
+def test_a_grid_without_sections_is_drawn_by_its_own_polygon(world, clock):
+    import shapely
+
+    from server.extensions import db
+    from server.grid.models import Grid
+
+    square = shapely.geometry.box(123.30, 45.90, 123.31, 45.91)
+    grid = Grid(community_id=world.community.id, name="新建网格", is_active=True,
+                boundary=shapely.to_geojson(square))
+    db.session.add(grid)
+    db.session.commit()
+    base = f"/api/v1/public/communities/{world.community.id}/map.geojson"
+    own = next(f for f in world.client.get(base + "?level=grid").get_json()["features"]
+               if f["properties"]["grid_id"] == grid.id)
+    assert shapely.geometry.shape(own["geometry"]).equals(square)
+    assert own["properties"]["open"] == 0 and own["properties"]["light"] == "none"
