@@ -53,7 +53,7 @@ def _finish(report, what: str, sign: str, dry_run: bool) -> None:
               show_default=True, help="The coordinate system of FILE (Tencent/Gaode: gcj02; Baidu: bd09).")
 @click.option("--dry-run", is_flag=True, help="Validate and count, then write nothing.")
 def boundaries_command(file: Path, coord_system: str, dry_run: bool):
-    """Section boundaries from FILE (GeoJSON or KML), matched by section_id or by community
+    """Section boundaries from FILE (GeoJSON, KML or a zipped Shapefile), matched by section_id or by community
     code or name, grid and section names.
 
     Every problem is listed per feature and nothing is written unless the whole file is valid.

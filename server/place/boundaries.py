@@ -1,4 +1,4 @@
-"""Import section boundaries from GeoJSON or KML (what Chinese GIS tools and map consoles export).
+"""Import section boundaries from GeoJSON, KML or a zipped Shapefile (what Chinese GIS tools and map consoles export).
 
 Every feature is matched to one section (by ``section_id``, or by community code or name, grid
 and section names) or to a grid that has no sections, and its shape is checked: a closed,

@@ -1,4 +1,4 @@
-"""Shapes of places: parsing GeoJSON and KML, measuring in metres, storing portably.
+"""Shapes of places: parsing GeoJSON, KML and zipped Shapefiles, measuring in metres, storing portably.
 
 Boundaries are stored as GeoJSON text in WGS-84 (longitude first, as GeoJSON has it) with a
 bounding box beside them, so that SQLite and PostgreSQL share one code path and no spatial
@@ -7,8 +7,12 @@ extension is needed; shapely does the geometry in process.
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import struct
+import warnings
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,8 +50,15 @@ def parse(data: bytes, filename: str) -> list[RawFeature]:
         return parse_kml(data)
     if name.endswith((".geojson", ".json")):
         return parse_geojson(data)
-    raise FileError("仅支持 GeoJSON (.geojson/.json) 或 KML (.kml) 文件",
-                    "only GeoJSON (.geojson, .json) or KML (.kml) files are supported")
+    if name.endswith(".zip"):
+        return parse_shapefile_zip(data)
+    raise FileError("仅支持 GeoJSON (.geojson/.json)、KML (.kml) 或压缩的 Shapefile (.zip) 文件",
+                    "only GeoJSON (.geojson, .json), KML (.kml) or a zipped Shapefile (.zip) "
+                    "are supported")
+
+
+def _label(properties: dict) -> str:
+    return str(properties.get("name") or properties.get("section") or properties.get("片区") or "")
 
 
 def parse_geojson(data: bytes) -> list[RawFeature]:
@@ -70,8 +81,81 @@ def parse_geojson(data: bytes) -> list[RawFeature]:
             feature = {}
         properties = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
         geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else None
-        label = str(properties.get("name") or properties.get("section") or properties.get("片区") or "")
-        found.append(RawFeature(number, label, properties, geometry))
+        found.append(RawFeature(number, _label(properties), properties, geometry))
+    return found
+
+
+MAX_SHAPEFILE_BYTES = 64 * 1024 * 1024  # unpacked: a county's sections take a few megabytes
+
+
+def parse_shapefile_zip(data: bytes) -> list[RawFeature]:
+    """A zipped Shapefile (what ArcGIS, QGIS and most Chinese GIS tools export): one ``.shp``
+    with its ``.shx`` and ``.dbf``; the attributes' encoding from ``.cpg`` (else UTF-8, then
+    GBK, as Chinese tools write); geographic coordinates only (a ``.prj`` naming a projected
+    system is refused: project to longitude/latitude first)."""
+    import shapefile  # pyshp
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [i for i in archive.infolist() if not i.is_dir()
+                   and not i.filename.startswith("__MACOSX/")]
+    except zipfile.BadZipFile:
+        raise FileError("文件不是有效的 ZIP 压缩包", "not a valid zip archive") from None
+    if sum(i.file_size for i in members) > MAX_SHAPEFILE_BYTES:
+        raise FileError("压缩包解压后过大", "the archive unpacks to more than 64 MB")
+    by_suffix: dict[str, list[zipfile.ZipInfo]] = {}
+    for info in members:
+        by_suffix.setdefault(info.filename.rsplit(".", 1)[-1].lower(), []).append(info)
+    shps = by_suffix.get("shp", [])
+    if len(shps) != 1:
+        raise FileError("压缩包内须有且仅有一个 .shp 文件",
+                        f"the archive must hold exactly one .shp file (found {len(shps)})")
+    stem = shps[0].filename[:-4].lower()
+
+    def part(suffix: str, required: bool = True) -> bytes | None:
+        info = next((i for i in by_suffix.get(suffix, []) if i.filename[:-4].lower() == stem), None)
+        if info is None:
+            if required:
+                raise FileError(f"缺少与 .shp 同名的 .{suffix} 文件",
+                                f"the .{suffix} file beside the .shp is missing")
+            return None
+        return archive.read(info)
+
+    shp, shx, dbf = part("shp"), part("shx"), part("dbf")
+    prj = (part("prj", required=False) or b"").decode("latin-1").upper()
+    if prj.startswith("PROJCS") or "PROJCRS" in prj:
+        raise FileError("Shapefile 为投影坐标，请导出为经纬度坐标（WGS-84、GCJ-02 或 BD-09）",
+                        "the Shapefile is in projected coordinates: export it in longitude/latitude")
+    declared = (part("cpg", required=False) or b"").decode("latin-1").strip()
+    encodings = [declared] if declared else ["utf-8", "gbk"]
+    for encoding in encodings:
+        try:
+            with warnings.catch_warnings():  # text decoded only with its padding: wrong encoding
+                warnings.simplefilter("error", shapefile.PossibleDataLoss)
+                reader = shapefile.Reader(shp=io.BytesIO(shp), shx=io.BytesIO(shx),
+                                          dbf=io.BytesIO(dbf), encoding=encoding)
+                records = list(reader.iterShapeRecords())
+            break
+        except (UnicodeDecodeError, shapefile.PossibleDataLoss):
+            continue
+        except shapefile.dbfFileException as exc:
+            if "Could not decode" in str(exc):
+                continue
+            raise FileError("Shapefile 无法读取", f"the Shapefile cannot be read: {exc}") from None
+        except LookupError:
+            raise FileError(f".cpg 声明的编码 {declared} 无法识别",
+                            f"unknown encoding {declared!r} in the .cpg file") from None
+        except (shapefile.ShapefileException, ValueError, struct.error) as exc:
+            raise FileError("Shapefile 无法读取", f"the Shapefile cannot be read: {exc}") from None
+    else:
+        raise FileError("属性表的编码无法识别（请附 .cpg 文件）",
+                        "the attribute table's encoding is unknown (add a .cpg file)")
+    found = []
+    for number, item in enumerate(records, start=1):
+        properties = {k: v for k, v in item.record.as_dict().items() if v not in (None, "")}
+        shaped = item.shape.shapeType != shapefile.NULL
+        geometry = item.shape.__geo_interface__ if shaped else None
+        found.append(RawFeature(number, _label(properties), properties, geometry))
     return found
 
 

@@ -172,3 +172,84 @@ def test_the_command_imports_the_sample_boundaries_after_the_sample_structure(wo
     assert "sections 0" in again.output and "unchanged 38" in again.output
     broken = SEED.parent.parent / "no-such-place.geojson"
     assert runner.invoke(args=["import", "boundaries", str(broken)]).exit_code != 0
+
+
+def _zipped_shapefile(polygons: list[tuple[dict, dict]], *, encoding: str = "utf-8",
+                      cpg: bool = True, prj: str | None = None) -> bytes:
+    """A Shapefile as GIS tools zip it: .shp, .shx, .dbf (and .cpg, .prj)."""
+    import io
+    import zipfile
+
+    import shapefile
+
+    shp, shx, dbf = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    with shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON,
+                          encoding=encoding) as writer:
+        names = list(dict.fromkeys(name for _g, properties in polygons for name in properties))
+        for name in names:
+            writer.field(name, "C", size=40)
+        for geometry, properties in polygons:
+            writer.poly(geometry["coordinates"])
+            writer.record(*(properties.get(name, "") for name in names))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for suffix, part in (("shp", shp), ("shx", shx), ("dbf", dbf)):
+            archive.writestr(f"片区/sections.{suffix}", part.getvalue())
+        if cpg:
+            archive.writestr("片区/sections.cpg", encoding.upper())
+        if prj:
+            archive.writestr("片区/sections.prj", prj)
+    return out.getvalue()
+
+
+def test_a_zipped_shapefile_imports_like_geojson(world):
+    lng, lat = FREE
+    first = square(lng, lat)
+    second = square(lng + 0.002, lat)
+    # DBF field names hold at most 10 bytes: `code`, `grid`, `section` (or 片区 and the like)
+    rows = [(first, {"code": "JS", "片区": "文化路片区"}),
+            (second, {"code": "JS", "grid": "第一网格", "片区": "建设小区片区"})]
+    admin = world.as_("demo-admin")
+    for encoding, cpg in (("utf-8", True), ("gbk", True), ("gbk", False)):  # GBK without .cpg too
+        response = upload(admin, _zipped_shapefile(rows, encoding=encoding, cpg=cpg), "sections.zip",
+                          query="?dry_run=true")
+        assert response.status == 200, (encoding, cpg, response.body)
+        assert response.data["counts"]["sections"] == 2
+    response = upload(admin, _zipped_shapefile(rows), "sections.zip")
+    assert response.status == 200, response.body
+    db.session.expire_all()
+    stored = db.session.scalar(select(Section).where(Section.name == "文化路片区"))
+    expected = shapely.geometry.shape(first)  # stored to 7 decimals (about 1 cm)
+    assert geometry.loads(stored.boundary).symmetric_difference(expected).area < 1e-12
+    again = upload(admin, _zipped_shapefile(rows), "sections.zip")
+    assert again.data["counts"] == {"sections": 0, "grids": 0, "unchanged": 2}
+
+
+def test_a_shapefile_that_cannot_be_used_is_refused_with_a_reason(world):
+    admin = world.as_("demo-admin")
+    before = db.session.scalar(select(Section).where(Section.name == "文化路片区")).boundary
+    rows = [(square(*FREE), {"code": "JS", "片区": "文化路片区"})]
+    projected = _zipped_shapefile(rows, prj='PROJCS["CGCS2000_3_Degree_GK_CM_123E"]')
+    cases = {
+        b"not a zip": "not a valid zip archive",
+        projected: "projected coordinates",
+        _zip_without("dbf", _zipped_shapefile(rows)): "the .dbf file beside the .shp is missing",
+    }
+    for data, reason in cases.items():
+        response = upload(admin, data, "sections.zip")
+        assert response.status == 422, response.body
+        assert reason in response.body["errors"]["features"][0]["reason_en"]
+    db.session.expire_all()
+    assert db.session.scalar(select(Section).where(Section.name == "文化路片区")).boundary == before
+
+
+def _zip_without(suffix: str, data: bytes) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            if not info.filename.endswith(suffix):
+                target.writestr(info.filename, source.read(info))
+    return out.getvalue()

@@ -42,7 +42,7 @@ SEMANTIC_422 = {
     ("POST", "/api/v1/admin/roles/revoke"): "user_id or person_id, exactly one; the role's scope field",
     ("POST", "/api/v1/admin/categories"): "the committee hop, if named, comes last in dispatch_order",
     ("POST", "/api/v1/admin/imports/structure"): "the file must be an .xlsx or .csv sheet",
-    ("POST", "/api/v1/admin/imports/boundaries"): "the file must be GeoJSON or KML",
+    ("POST", "/api/v1/admin/imports/boundaries"): "the file must be GeoJSON, KML or a zipped Shapefile",
     ("PUT", "/api/v1/teams/{team_id}/shifts"): "a shift ends after it starts (a cross-field rule)",
     ("POST", "/api/v1/me/invitation"): "only a code the committee issued is valid",
     ("POST", "/api/v1/me/phone"): "either code or phone (a cross-field rule)",
