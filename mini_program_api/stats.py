@@ -42,7 +42,8 @@ def export_stats(args):
     fmt = args.pop("format")
     data = service.stats(user=current_user, now=clock.now(), **args)
     body = export.to_xlsx(data) if fmt == "xlsx" else export.to_csv(data)
-    name = f"stats-{data['group']}-{data['start']}-{data['end']}.{fmt}"
+    kind = "" if data["channel"] == "resident" else f"-{data['channel']}"
+    name = f"stats-{data['group']}{kind}-{data['start']}-{data['end']}.{fmt}"
     return Response(body, content_type=_TYPES[fmt],  # mimetype= would add a second charset
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -29,6 +29,7 @@ FIELD_LABELS = {
     "since": "开始时间", "until": "结束时间", "date": "日期", "grade": "评议等级", "hours": "时长",
     "activity_id": "活动", "nickname": "昵称", "refresh_token": "刷新令牌", "days": "天数",
     "format": "格式", "window": "时间范围", "state": "状态", "page": "页码", "skills": "专长", "coord_system": "坐标系",
+    "accept_now": "立即接单", "channel": "渠道",
 }
 
 _RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in [
@@ -115,4 +116,5 @@ _TEXT_FIELDS = {name for name in FIELD_LABELS if name not in _LIST_FIELDS} - {
     "section_id", "grid_id", "community_id", "lat", "lng", "public", "resolved", "member_id",
     "person_id", "user_id", "team_id", "activity_id", "capacity", "response_hours",
     "accept_minutes", "resolve_hours", "is_active", "limit", "hours", "days", "page",
+    "accept_now",
 }

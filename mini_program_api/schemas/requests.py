@@ -15,7 +15,10 @@ from server.uploads.service import url_for_photo
 PhotoIds = ma.fields.List(Id(), validate=ma.validate.Length(max=9), load_default=list)
 
 
-class SubmitIn(StrictSchema):
+class ReportIn(StrictSchema):
+    """What a report of a problem holds: category, text, place, photos (a resident's request
+    and a member's patrol report alike)."""
+
     category_code = Text(32, min_length=1, required=True)
     description = Text(2000, min_length=5, required=True,
                        metadata={"description": "5 to 2000 characters (描述需为5至2000字)"})
@@ -27,7 +30,6 @@ class SubmitIn(StrictSchema):
     # No default here: a body without it hashes as before for Idempotency-Key (wgs84 applies).
     coord_system = CoordSystemField(load_default=ma.missing)
     photo_ids = PhotoIds
-    public = ma.fields.Boolean(load_default=False)
 
     @ma.validates_schema
     def _placed(self, data, **kwargs):
@@ -35,6 +37,15 @@ class SubmitIn(StrictSchema):
             raise ma.ValidationError("lat and lng go together", field_name="lat")
         if data.get("section_id") is None and data.get("lat") is None:
             raise ma.ValidationError("give section_id, or lat and lng", field_name="section_id")
+
+
+class SubmitIn(ReportIn):
+    public = ma.fields.Boolean(load_default=False)
+
+
+class PatrolIn(ReportIn):
+    accept_now = ma.fields.Boolean(load_default=False, metadata={
+        "description": "the reporter takes the task at once (接单)"})
 
 
 class NoteIn(StrictSchema):

@@ -7,7 +7,7 @@ import marshmallow as ma
 
 from mini_program_api.schemas.common import Day, LocalDateTime
 from server.http import StrictSchema
-from server.sunlight.figures import GROUPS
+from server.sunlight.figures import CHANNELS, GROUPS
 
 Rate = ma.fields.Float(allow_none=True)
 
@@ -165,6 +165,9 @@ class StatsArgs(StrictSchema):
     group = ma.fields.String(load_default="community", validate=ma.validate.OneOf(list(GROUPS)))
     start = Day(load_default=None, metadata={"description": "first local day"})
     end = Day(load_default=None, metadata={"description": "last local day, included"})
+    channel = ma.fields.String(load_default="resident", validate=ma.validate.OneOf(CHANNELS),
+                               metadata={"description": "resident: residents' requests (the "
+                                         "default); patrol: members' patrol reports (巡查上报)"})
 
 
 class ExportArgs(StatsArgs):
@@ -179,6 +182,7 @@ class StatsItemOut(FiguresOut):
 class StatsOut(ma.Schema):
     community_id = ma.fields.Integer(allow_none=True)
     group = ma.fields.String()
+    channel = ma.fields.String()
     start = ma.fields.String()
     end = ma.fields.String()
     generated_at = ma.fields.String()

@@ -14,7 +14,7 @@ from server.grid.models import Community, Grid, Section, Team
 from server.open311.models import Submission
 from server.open311.present import UPDATE_STATUS
 from server.requests.enums import OPEN_STATUSES
-from server.requests.models import Event, Request
+from server.requests.models import Event, Request, from_residents
 from server.requests.nearby import near_clause
 
 
@@ -62,7 +62,7 @@ def active_section(section_id: int, community: Community | None) -> Section | No
 
 
 def _scoped(community: Community | None):
-    query = select(Request)
+    query = select(Request).where(from_residents())  # members' patrol reports are not public
     if community is not None:
         query = query.where(Request.community_id == community.id)
     return query
@@ -113,7 +113,7 @@ def updates(*, community: Community | None, start: datetime, end: datetime, page
     """Published timeline steps in the window, oldest first; ratings and internal steps
     (report-back, moderation) are not published."""
     query = (select(Event, Request).join(Request, Request.id == Event.request_id)
-             .where(Event.created_at >= start, Event.created_at <= end,
+             .where(Event.created_at >= start, Event.created_at <= end, from_residents(),
                     Event.action.in_([a.value for a in UPDATE_STATUS])))
     if community is not None:
         query = query.where(Request.community_id == community.id)

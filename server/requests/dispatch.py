@@ -19,7 +19,7 @@ from server.catalogue.models import Category
 from server.duty import queries as duty
 from server.extensions import db
 from server.grid.enums import Post
-from server.grid.models import Section, Team
+from server.grid.models import Section, Team, TeamMember
 from server.requests.enums import Hop
 from server.requests.lights import DEFAULT_YELLOW_SHARE, yellow_at
 from server.requests.models import Request
@@ -148,3 +148,24 @@ def helpable_clause(teams: list[Team]):
         and_(Request.grid_id.in_(grid_ids), _passed_clause(Post.A)),
         and_(Request.section_id.in_(section_ids), _passed_clause(Post.B)),
     )
+
+
+def patrol_stop(*, reporter_id: int, category: Category, section: Section, now: datetime) -> dict:
+    """Columns for a patrol report (巡查上报): the reporter's own team in the place's community
+    (the team serving the place first: A post of its grid, B post of its section), with the
+    category's accept and resolve deadlines. Raises ``LookupError`` when the reporter serves in
+    no team of that community."""
+    community_id = section.grid.community_id
+    teams = [t for t in db.session.scalars(
+        select(Team).join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.user_id == reporter_id, TeamMember.is_active.is_(True),
+               Team.is_active.is_(True), Team.community_id == community_id)
+        .order_by(Team.post, Team.id))]
+    if not teams:
+        raise LookupError("the reporter serves in no team of this community")
+    serving = [t for t in teams if (t.post == Post.A and t.grid_id == section.grid_id)
+               or (t.post == Post.B and t.section_id == section.id)]
+    team = (serving or teams)[0]
+    return {"hop": Hop(team.post).value, "team_id": team.id,
+            "accept_deadline": now + timedelta(minutes=category.accept_minutes),
+            **resolve_deadlines(category=category, start=now)}

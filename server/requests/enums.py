@@ -54,6 +54,11 @@ class Action(StrEnum):
     ABSORB = "absorb"  # the original's side of a merge: a duplicate was merged into it
 
 
+# The channel of a report a member files on patrol (巡查上报): it has no resident, goes to the
+# reporter's own team, is counted apart from residents' requests and is not public.
+PATROL = "patrol"
+
+
 class Hop(StrEnum):
     A = "A"
     B = "B"

@@ -7,7 +7,13 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from server.duty.models import Department
 from server.extensions import db
+from server.requests.enums import PATROL
 from server.types import UTCDateTime
+
+
+def from_residents():
+    """SQL: requests of residents and partner systems, not members' patrol reports."""
+    return Request.channel != PATROL
 
 
 class Request(db.Model):

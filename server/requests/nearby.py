@@ -14,7 +14,7 @@ from server.grid.models import Grid, Section
 from server.place import cells
 from server.privacy import redact, text_is_public
 from server.requests.enums import OPEN_STATUSES, STATUS_LABELS, Status
-from server.requests.models import Request, Support
+from server.requests.models import Request, Support, from_residents
 
 MAX_NEARBY = 50
 
@@ -40,7 +40,8 @@ def nearby(*, lat: float, lng: float, radius_m: float, category_code: str | None
     from the centre of the request's cell (never from its exact point), its supporters."""
     query = (select(Request).options(lazyload(Request.events), lazyload(Request.photos),
                                      lazyload(Request.ratings))
-             .where(near_clause(lat, lng, radius_m), Request.status.in_(list(OPEN_STATUSES))))
+             .where(near_clause(lat, lng, radius_m), Request.status.in_(list(OPEN_STATUSES)),
+                    from_residents()))
     if category_code is not None:
         query = query.join(Category, Category.id == Request.category_id).where(
             Category.code == category_code)

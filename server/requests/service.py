@@ -99,9 +99,14 @@ def _claim_photos(photo_ids: list[int] | None, *, owner: User, request_id: int,
 def submit(*, resident: User, category_code: str, description: str, section_id: int | None = None,
            address: str | None = None, lat: float | None = None, lng: float | None = None,
            coord_system: str = "wgs84", photo_ids: list[int] | None = None, public: bool = False,
-           now: datetime, channel: str = "miniprogram", commit: bool = True) -> Request:
+           now: datetime, channel: str = "miniprogram", commit: bool = True,
+           reporter: User | None = None, announce: bool = True) -> Request:
     """A new request, dispatched to its first hop, with its first timeline event. Its section
-    is the one named or the one holding its point (server.place.service.resolve)."""
+    is the one named or the one holding its point (server.place.service.resolve).
+
+    With ``reporter`` (and no resident) it is a member's patrol report (巡查上报, channel
+    ``patrol``): dispatched to the reporter's own team in the place's community. Without
+    ``announce`` the team is not told of it (the reporter takes it at once)."""
     category = db.session.scalar(
         select(Category).where(Category.code == category_code, Category.is_active.is_(True))
     )
@@ -115,8 +120,18 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     community = section.grid.community
     if resident is not None:
         _check_open_cap(resident)
+    if reporter is not None:
+        try:
+            hop = dispatch.patrol_stop(reporter_id=reporter.id, category=category,
+                                       section=section, now=now)
+        except LookupError:
+            raise Invalid("该地点不在您所在服务队的社区内",
+                          errors={"section_id": ["not in a community you serve"]}) from None
+    else:
+        hop = dispatch.first_hop(category=category, section=section, now=now)
+    author = resident if resident is not None else reporter
     # Content security before the first write: risky text is refused (422).
-    screen = security.screen_text(author=resident, text=description, now=now)
+    screen = security.screen_text(author=author, text=description, now=now)
     request = Request(
         no=_next_number(community, now),
         community_id=community.id,
@@ -131,7 +146,7 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
         status=Status.DISPATCHED,
         submitted_at=now,
         updated_at=now,
-        **dispatch.first_hop(category=category, section=section, now=now),
+        **hop,
         **placed.columns,
     )
     db.session.add(request)
@@ -139,13 +154,17 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     data = {"hop": request.hop, "team_id": request.team_id}
     if request.place_mismatch_m is not None:
         data["place_mismatch_m"] = request.place_mismatch_m  # on the committee's desk
-    event = workflow.record(request, Action.SUBMIT, actor_id=resident.id if resident else None,
-                            relation=Relation.OWNER, now=now, from_status=None, data=data)
-    if resident is not None:
-        _claim_photos(photo_ids, owner=resident, request_id=request.id, event_id=event.id)
-    notices.new_task(request, now=now)
+    if reporter is not None:
+        data["channel"] = channel
+    event = workflow.record(request, Action.SUBMIT, actor_id=author.id if author else None,
+                            relation=Relation.OWNER if reporter is None else Relation.TEAM,
+                            now=now, from_status=None, data=data)
+    if author is not None:
+        _claim_photos(photo_ids, owner=author, request_id=request.id, event_id=event.id)
+    if announce:
+        notices.new_task(request, now=now)
     # The description's verdict is kept without an event (an event's text is its note).
-    security.record_text(screen=screen, request_id=request.id, author=resident, now=now)
+    security.record_text(screen=screen, request_id=request.id, author=author, now=now)
     security.queue_photos(request_id=request.id, now=now)
     if commit:
         db.session.commit()

@@ -19,6 +19,10 @@ latest rating decide. ``now`` is when the figures are read; it decides lights an
 
 Groups: community, grid, team (the team now responsible) and member (the current handler).
 Rates are ``None`` when their denominator is zero.
+
+Channels: the figures are residents' by default (``channel="resident"``: the mini-program and
+partner systems); members' patrol reports (巡查上报, channel ``patrol``) are counted apart
+(``channel="patrol"``) and never in residents' rates.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from server.extensions import db
-from server.requests.enums import OPEN_STATUSES, Satisfaction, Status
+from server.requests.enums import OPEN_STATUSES, PATROL, Satisfaction, Status
 from server.requests.lights import light_of
 from server.requests.models import Rating, Request
 
@@ -46,6 +50,17 @@ GROUPS = {
 }
 
 _NOT_COUNTED = (Status.CANCELLED, Status.REJECTED)
+
+CHANNELS = ("resident", "patrol")
+
+
+def channel_clause(channel: str | None):
+    """SQL for one of ``CHANNELS`` (None: every request)."""
+    if channel is None:
+        return None
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    return Request.channel == PATROL if channel == "patrol" else Request.channel != PATROL
 _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
 RATE_LABELS = {
@@ -179,7 +194,7 @@ def _micros_sqlite(element, compiler, **kw):
 
 
 def rows(*, start: datetime | None = None, end: datetime | None = None,
-         community_id: int | None = None) -> Iterable:
+         community_id: int | None = None, channel: str | None = "resident") -> Iterable:
     """One narrow query: the columns the figures need, with each request's latest rating."""
     other = aliased(Rating)
     latest = (
@@ -199,6 +214,8 @@ def rows(*, start: datetime | None = None, end: datetime | None = None,
     )
     if community_id is not None:
         query = query.where(Request.community_id == community_id)
+    if channel is not None:
+        query = query.where(channel_clause(channel))
     if start is not None:
         query = query.where(Request.submitted_at >= start)
     if end is not None:
@@ -230,7 +247,8 @@ def by(group: str) -> Callable:
 
 
 def figures_for(*, now: datetime, group: str | None = None, start: datetime | None = None,
-                end: datetime | None = None, community_id: int | None = None) -> dict:
+                end: datetime | None = None, community_id: int | None = None,
+                channel: str | None = "resident") -> dict:
     """Figures over a window, by group (``None``: all requests in one group keyed ``None``).
 
     The same numbers as ``compute(rows(...))`` (the definition above; tests compare the two on
@@ -253,6 +271,8 @@ def figures_for(*, now: datetime, group: str | None = None, start: datetime | No
     window = [Request.status != Status.MERGED]
     if community_id is not None:
         window.append(Request.community_id == community_id)
+    if channel is not None:
+        window.append(channel_clause(channel))
     if start is not None:
         window.append(Request.submitted_at >= start)
     if end is not None:

@@ -22,7 +22,7 @@ from server.grid.models import Grid, Section
 from server.place import cells, geometry
 from server.requests.enums import OPEN_STATUSES
 from server.requests.lights import light_of
-from server.requests.models import Request
+from server.requests.models import Request, from_residents
 
 BLOCK = 4  # cells per side of the block a public dot stands for
 WIDTH, HEIGHT, PAD = 340, 260, 8
@@ -46,7 +46,8 @@ def community_map(community_id: int, now: datetime) -> dict:
     rows = db.session.execute(
         select(Request.section_id, Request.status, Request.submitted_at, Request.resolve_deadline,
                Request.cell)
-        .where(Request.community_id == community_id, Request.status.in_(list(OPEN_STATUSES)))
+        .where(Request.community_id == community_id, Request.status.in_(list(OPEN_STATUSES)),
+               from_residents())
     )
     for section_id, status, submitted_at, deadline, cell in rows:
         if section_id not in counts:

@@ -209,8 +209,9 @@ def stats_scope(*, user: User, community_id: int | None) -> int | None:
 
 
 def stats(*, user: User, now: datetime, community_id: int | None, group: str,
-          start: date | None, end: date | None) -> dict:
-    """Figures by group over a window of local days (``end`` included; default: last 30)."""
+          start: date | None, end: date | None, channel: str = "resident") -> dict:
+    """Figures by group over a window of local days (``end`` included; default: last 30), of
+    residents' requests or of members' patrol reports (``channel``)."""
     scope = stats_scope(user=user, community_id=community_id)
     end = end or local_day(now)
     start = start or end - timedelta(days=29)
@@ -218,11 +219,11 @@ def stats(*, user: User, now: datetime, community_id: int | None, group: str,
         raise Invalid("开始日期不能晚于结束日期", errors={"start": ["after end"]})
     begin, finish = day_start(start), day_start(end + timedelta(days=1))
     result = figures.figures_for(now=now, group=group, start=begin, end=finish,
-                                 community_id=scope)
+                                 community_id=scope, channel=channel)
     names = _group_names(group, [k for k in result if k is not None])
     items = [{"key": key, "name": names.get(key, "全部" if key is None else str(key)),
               **result[key].to_dict()} for key in sorted(result, key=lambda k: (k is None, k or 0))]
-    return {"community_id": scope, "group": group, "start": start.isoformat(),
+    return {"community_id": scope, "group": group, "channel": channel, "start": start.isoformat(),
             "end": end.isoformat(), "generated_at": local(now), "items": items}
 
 

@@ -31,7 +31,7 @@ def test_unknown_and_missing_fields_are_said_in_chinese(world):
     assert set(answer.body["errors"]) == {"category_code", "status"}
 
 
-RESIDENT_FORMS = [requests.SubmitIn, requests.NoteIn, requests.ReasonIn, requests.RateIn,
+RESIDENT_FORMS = [requests.SubmitIn, requests.PatrolIn, requests.NoteIn, requests.ReasonIn, requests.RateIn,
                   auth.WeChatLoginIn, inservice.RegisterIn]
 
 

@@ -199,6 +199,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
         "category_code": "sanitation", "description": "小区路灯坏了好几天", "section_id": w.section.id},
         row(201)),
     ("/api/v1/requests/mine", "GET"): (None, None, row(200)),
+    # patrol reports: any member on a team of the place's community (both demo members are)
+    ("/api/v1/patrol-reports", "POST"): (None, lambda w: {
+        "category_code": "sanitation", "description": "巡查发现井盖松动", "section_id": w.section.id},
+        row(403, member=201, other_member=201)),
     ("/api/v1/tasks", "GET"): (None, None, row(403, member=200, other_member=200)),
     ("/api/v1/review", "GET"): (None, None, row(403, committee=200, other_committee=200)),
     ("/api/v1/review/lights", "GET"): (None, None, row(403, committee=200, other_committee=200)),
