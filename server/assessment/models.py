@@ -1,11 +1,11 @@
-"""Department assessment: a street's quarterly grade of a department, and the 包保 units that
-answer for a community."""
+"""Above the community: a street's quarterly grade of a department, the 包保 units that answer
+for a community, and a street's weekly meeting packs."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -41,4 +41,17 @@ class Guarantor(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MeetingPack(db.Model):
+    """A street's weekly meeting pack (每周会商), stored once per street and week."""
+
+    __tablename__ = "meeting_packs"
+    __table_args__ = (UniqueConstraint("street_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    week_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -15,7 +15,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from server.assessment.models import MeetingPack
 from server.extensions import db
+from server.jobs import all_jobs
 from tests.factories import Api, image_bytes
 from tests.security.conftest import ROLES
 
@@ -71,6 +73,13 @@ def a_guarantor(w) -> int:
     response = w.as_("demo-county").post(f"/api/v1/communities/{w.community.id}/guarantors", {
         "unit_name": "县交通局", "leader_name": "赵主任", "starts_on": "2026-11-01"})
     return response.data["id"]
+
+
+def a_meeting_pack(w) -> int:
+    """Last week's pack of the first community's street, stored by the job itself."""
+    all_jobs()["meeting_packs"].func(w.clock.now())
+    return db.session.scalar(select(MeetingPack.id).where(
+        MeetingPack.street_id == w.community.street_id))
 
 
 def a_user(w) -> int:
@@ -337,6 +346,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
         lambda w: {"guarantor_id": a_guarantor(w)}, {"ends_on": "2026-11-30"},
         row(404, street=200, county=200, admin=200)),
     ("/api/v1/guarantors/assessment", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
+    # the streets' weekly meeting packs (每周会商): the job stores last week's for the cell
+    ("/api/v1/meeting-packs", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
+    ("/api/v1/meeting-packs/<int:pack_id>", "GET"): (
+        lambda w: {"pack_id": a_meeting_pack(w)}, None, row(403, street=200, county=200, admin=200)),
     ("/api/v1/admin/departments", "GET"): (None, None, row(403, admin=200)),
     ("/api/v1/admin/departments", "POST"): (None, lambda w: {
         "code": f"dept{next(_n)}", "name": f"测试部门{next(_n)}", "response_hours": 48},
