@@ -15,7 +15,7 @@ from datetime import datetime
 
 import shapely
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from server.accounts.models import User
 from server.audit.service import audit
@@ -157,7 +157,7 @@ def import_boundaries(*, filename: str, data: bytes, coord_system: str, actor: U
     targets = _validate(features, report)
     if not report.ok:
         return report
-    _check_overlaps([t for t in targets if t.section is not None], report)
+    _check_overlaps(targets, report)
     if not report.ok or dry_run:
         if dry_run:
             _count_changes(targets, report, write=False)
@@ -198,18 +198,23 @@ def _validate(features: list[geometry.RawFeature], report: BoundaryReport) -> li
 
 
 def _check_overlaps(targets: list[_Target], report: BoundaryReport) -> None:
-    """Overlaps of the file's sections with each other and with stored sections not in it."""
-    replaced = {t.section.id for t in targets}
+    """Overlaps of the file's places with each other and with the stored ones not in it: the
+    sections, and the grids that are shaped by their own polygon (those without sections)."""
+    replaced = {(type(t.section or t.grid).__name__, (t.section or t.grid).id) for t in targets}
     shapes = [t.shape for t in targets]
     labels: list[tuple[int, str]] = [(t.feature.number, t.name) for t in targets]
-    stored = db.session.execute(
+    stored = [("Section", *row) for row in db.session.execute(
         select(Section.id, Section.name, Section.boundary)
         .join(Grid).join(Community)
         .where(Section.boundary.is_not(None), Section.is_active.is_(True),
-               Grid.is_active.is_(True), Community.is_active.is_(True))
-    ).all()
-    for section_id, name, text in stored:
-        if section_id not in replaced:
+               Grid.is_active.is_(True), Community.is_active.is_(True)))]
+    has_sections = exists().where(Section.grid_id == Grid.id, Section.is_active.is_(True))
+    stored += [("Grid", *row) for row in db.session.execute(
+        select(Grid.id, Grid.name, Grid.boundary).join(Community)
+        .where(Grid.boundary.is_not(None), Grid.is_active.is_(True), ~has_sections,
+               Community.is_active.is_(True)))]
+    for kind, place_id, name, text in stored:
+        if (kind, place_id) not in replaced:
             shapes.append(geometry.loads(text))
             labels.append((0, name))
     if len(shapes) < 2:

@@ -253,3 +253,36 @@ def _zip_without(suffix: str, data: bytes) -> bytes:
             if not info.filename.endswith(suffix):
                 target.writestr(info.filename, source.read(info))
     return out.getvalue()
+
+
+def _sectionless_grid(world, name: str):
+    from server.grid.models import Grid
+
+    grid = Grid(community_id=world.other_community.id, name=name, is_active=True)
+    db.session.add(grid)
+    db.session.commit()
+    return grid
+
+
+def test_a_grid_without_sections_takes_its_own_shape_and_overlaps_are_checked_for_it(world):
+    from server.grid.models import Grid
+
+    grid = _sectionless_grid(world, "第九网格")
+    admin = world.as_("demo-admin")
+    own = square(FREE[0] + 0.01, FREE[1], size=0.002)
+    response = upload(admin, collection(feature(own, community_code="JS", grid="第九网格")))
+    assert response.status == 200, response.body
+    assert response.data["counts"] == {"sections": 0, "grids": 1, "unchanged": 0}
+    db.session.expire_all()
+    stored = geometry.loads(db.session.get(Grid, grid.id).boundary)
+    assert stored.symmetric_difference(shapely.geometry.shape(own)).area < 1e-12
+    # Another sectionless grid may not cover it, nor may a section: grids count as places.
+    _sectionless_grid(world, "第十网格")
+    covering = upload(admin, collection(feature(square(FREE[0] + 0.011, FREE[1] + 0.001),
+                                                community_code="JS", grid="第十网格")))
+    assert covering.status == 422
+    reasons = [p["reason_en"] for p in covering.body["errors"]["features"]]
+    assert any("'第九网格' (stored)" in r and "m²" in r for r in reasons), reasons
+    section = upload(admin, collection(feature(square(FREE[0] + 0.011, FREE[1] + 0.001),
+                                               community_code="JS", section="文化路片区")))
+    assert section.status == 422 and "第九网格" in section.body["errors"]["features"][0]["reason_en"]
