@@ -8,10 +8,10 @@ from mini_program_api.schemas import sunlight as schemas
 from server import clock
 from server.errors import NotFound
 from server.http import Blueprint, bounded_id
-from server.sunlight import maps, service
+from server.sunlight import maps, rankings, service
 from server.sunlight import queries as sunlight_queries
 from server.sunlight.caching import conditional
-from server.sunlight.schemas import PublicListArgs
+from server.sunlight.schemas import PublicListArgs, RankingWindowArgs
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                 description="晒单 The public sunlight list (no login)")
@@ -60,6 +60,26 @@ def _envelope(board: dict) -> str:
     """Serialised once per cached board, not once per reader (the same envelope and schema)."""
     data = schemas.SunlightOut().dump(board)
     return current_app.json.dumps({"code": 0, "msg": "ok", "data": data})
+
+
+@blp.get("/county")
+@blp.arguments(RankingWindowArgs, location="query")
+@blp.response(200, schemas.PublicRankingsOut)
+@blp.errors(422)
+def county(args):
+    """The county's streets and communities ranked on the three rates over a month (default:
+    this one) or local days ``start``..``end``; aggregates only."""
+    return rankings.county_board(now=clock.now(), **args)
+
+
+@blp.get("/streets/<int:street_id>")
+@blp.arguments(RankingWindowArgs, location="query")
+@blp.response(200, schemas.PublicRankingsOut)
+@blp.errors(404, 422)
+def street(args, street_id: int):
+    """One street's communities ranked within it (and their place in the county), and the
+    street's place among the county's streets; aggregates only."""
+    return rankings.street_board(street_id=bounded_id(street_id), now=clock.now(), **args)
 
 
 @blp.get("/requests/<no>")

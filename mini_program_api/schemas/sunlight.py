@@ -236,3 +236,69 @@ class MapOut(ma.Schema):
 
     type = ma.fields.String(metadata={"example": "FeatureCollection"})
     features = ma.fields.List(ma.fields.Nested(MapFeatureOut))
+
+
+# --- rankings of communities and streets (server/sunlight/rankings.py) -------------------------
+
+Flags = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), metadata={
+    "description": "rate → low|high: beyond 1.5 IQR of the peers' quartiles (at least 4 peers "
+                   "with a figure); only the flagged rates are listed"})
+Score = ma.fields.Float(allow_none=True, metadata={
+    "description": "mean of the three rates (响应率, 解决率, 满意率) that have a figure"})
+
+
+class RankedStreetOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    communities = ma.fields.Integer(metadata={"description": "its active communities"})
+    figures = ma.fields.Nested(FiguresOut)
+    score = Score
+    rank = ma.fields.Integer(allow_none=True, metadata={"description": "among the county's streets"})
+
+
+class RankedCommunityOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    street_id = ma.fields.Integer(allow_none=True)
+    street = ma.fields.String(allow_none=True)
+    figures = ma.fields.Nested(FiguresOut)
+    score = Score
+    rank_in_county = ma.fields.Integer(allow_none=True)
+    rank_in_street = ma.fields.Integer(allow_none=True)
+
+
+class RankingWindowOut(ma.Schema):
+    start = ma.fields.String(metadata={"description": "first local day"})
+    end = ma.fields.String(metadata={"description": "last local day, included"})
+
+
+class PublicRankingsOut(ma.Schema):
+    level = ma.fields.String(metadata={"description": "county or street"})
+    month = ma.fields.String(allow_none=True, metadata={"description": "YYYY-MM, or null for a window of days"})
+    previous = ma.fields.String(allow_none=True, metadata={"description": "the month before"})
+    next = ma.fields.String(allow_none=True, metadata={"description": "the month after"})
+    window = ma.fields.Nested(RankingWindowOut)
+    generated_at = ma.fields.String()
+    street = ma.fields.Nested(RankedStreetOut, allow_none=True,
+                              metadata={"description": "level=street: the street, ranked among the county's"})
+    figures = ma.fields.Nested(FiguresOut)
+    score = Score
+    streets = ma.fields.List(ma.fields.Nested(RankedStreetOut),
+                             metadata={"description": "level=county: the streets, ranked"})
+    communities = ma.fields.List(ma.fields.Nested(RankedCommunityOut),
+                                 metadata={"description": "ranked in the county or in the street"})
+
+
+class FlaggedStreetOut(RankedStreetOut):
+    flags = Flags
+
+
+class FlaggedCommunityOut(RankedCommunityOut):
+    flags_in_county = Flags
+    flags_in_street = Flags
+
+
+class RankingsOut(PublicRankingsOut):
+    street = ma.fields.Nested(FlaggedStreetOut, allow_none=True)
+    streets = ma.fields.List(ma.fields.Nested(FlaggedStreetOut))
+    communities = ma.fields.List(ma.fields.Nested(FlaggedCommunityOut))

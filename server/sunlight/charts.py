@@ -84,3 +84,31 @@ def lines(title: str, labels: list[str], series: dict[str, list[float | None]]) 
                     f'fill="{colour}"/><text x="{LEFT + k * 76 + 11}" y="{HEIGHT - 3}" '
                     f'font-size="9">{escape(name)}</text>')
     return _frame(title, body)
+
+
+def rate_bars(title: str, points: list[tuple[str, float | None]]) -> Markup:
+    """A horizontal bar per point (label, rate in [0, 1]; None: no figure, no bar), in the
+    order given: a ranking."""
+    row, label_w = 18, 96
+    height = TOP + row * max(len(points), 1) + 4
+    inner_w = WIDTH - label_w - RIGHT - 36
+    body = [f'<line x1="{label_w}" y1="{TOP - 4}" x2="{label_w}" y2="{height - 2}" '
+            'stroke="#999" stroke-width="1"/>']
+    for i, (label, rate) in enumerate(points):
+        y = TOP + i * row
+        name = label if len(label) <= 7 else label[:6] + "…"
+        body.append(f'<text x="{label_w - 4}" y="{y + 12}" font-size="10" '
+                    f'text-anchor="end">{escape(name)}</text>')
+        if rate is None:
+            body.append(f'<text x="{label_w + 4}" y="{y + 12}" font-size="10" fill="#777">—</text>')
+            continue
+        w = inner_w * max(0.0, min(rate, 1.0))
+        body.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="#1a73e8">'
+            f'<title>{escape(label)}：{rate * 100:.1f}%</title></rect>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 12}" font-size="10">{rate * 100:.1f}%</text>')
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+        f'role="img" aria-label="{escape(title)}" class="chart">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )

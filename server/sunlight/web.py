@@ -13,11 +13,11 @@ from server import clock
 from server.errors import DomainError, NotFound
 from server.http import bounded_id
 from server.requests.enums import STATUS_LABELS
-from server.sunlight import charts, maps, service
+from server.sunlight import charts, maps, rankings, service
 from server.sunlight.caching import conditional
 from server.sunlight.figures import RATE_LABELS
 from server.sunlight.public import LIGHT_LABELS
-from server.sunlight.schemas import PublicListArgs
+from server.sunlight.schemas import PublicListArgs, RankingWindowArgs
 
 blp = Blueprint("sunlight", __name__, url_prefix="/sunlight")
 blp.after_request(conditional)
@@ -44,6 +44,34 @@ def community(community_id: int):
 
     return service.community_board(community_id=bounded_id(community_id), now=clock.now(),
                                    args=args, face="html", render=page)
+
+
+@blp.get("/county")
+def county():
+    """The county's streets and communities ranked on the three rates, month by month."""
+    board = rankings.county_board(now=clock.now(), **_window_args())
+    return render_template("sunlight/rankings.html", board=board, pictures=_ranking_pictures(board))
+
+
+@blp.get("/streets/<int:street_id>")
+def street(street_id: int):
+    """One street's communities ranked within it, and the street's place in the county."""
+    board = rankings.street_board(street_id=bounded_id(street_id), now=clock.now(),
+                                  **_window_args())
+    return render_template("sunlight/rankings.html", board=board, pictures=_ranking_pictures(board))
+
+
+def _window_args() -> dict:
+    return RankingWindowArgs().load({k: v for k, v in request.args.items() if v != ""})
+
+
+def _ranking_pictures(board: dict) -> dict:
+    out = {"communities": charts.rate_bars(
+        "各社区三率均值", [(c["name"], c["score"]) for c in board["communities"]])}
+    if board["streets"]:
+        out["streets"] = charts.rate_bars(
+            "各街道三率均值", [(s["name"], s["score"]) for s in board["streets"]])
+    return out
 
 
 @blp.get("/requests/<no>")

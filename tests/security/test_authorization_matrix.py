@@ -350,6 +350,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/api/v1/meeting-packs", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
     ("/api/v1/meeting-packs/<int:pack_id>", "GET"): (
         lambda w: {"pack_id": a_meeting_pack(w)}, None, row(403, street=200, county=200, admin=200)),
+    # rankings with their flags: street staff their own street (the default), the county and
+    # admins the county (the default) or any street
+    ("/api/v1/rankings", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
     ("/api/v1/admin/departments", "GET"): (None, None, row(403, admin=200)),
     ("/api/v1/admin/departments", "POST"): (None, lambda w: {
         "code": f"dept{next(_n)}", "name": f"测试部门{next(_n)}", "response_hours": 48},
@@ -427,6 +430,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
                                               public(200)),
     ("/api/v1/public/communities/<int:community_id>/map.geojson", "GET"): (
         lambda w: {"community_id": w.community.id}, None, public(200)),
+    ("/api/v1/public/county", "GET"): (None, None, public(200)),
+    ("/api/v1/public/streets/<int:street_id>", "GET"): (
+        lambda w: {"street_id": w.community.street_id}, None, public(200)),
     ("/api/v1/openapi.json", "GET"): (None, None, public(200)),
     ("/api/v1/docs", "GET"): (None, None, public(200)),
     # public HTML pages
@@ -434,6 +440,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/sunlight/communities/<int:community_id>", "GET"): (
         lambda w: {"community_id": w.community.id}, None, public(200)),
     ("/sunlight/requests/<no>", "GET"): (lambda w: {"no": a_request(w)["no"]}, None, public(200)),
+    ("/sunlight/county", "GET"): (None, None, public(200)),
+    ("/sunlight/streets/<int:street_id>", "GET"): (
+        lambda w: {"street_id": w.community.street_id}, None, public(200)),
     # media and static files
     ("/media/<path:filename>", "GET"): (lambda w: {"filename": a_photo_name(w)}, None, public(200)),
     ("/static/<path:filename>", "GET"): ({"filename": "nothing.css"}, None, public(404)),

@@ -70,6 +70,11 @@ def test_no_public_output_gives_a_number_back_however_it_was_written(world, app)
         "/api/v1/public/communities/<int:community_id>/map.geojson":
             [f"/api/v1/public/communities/{cid}/map.geojson"],
         "/api/v1/public/requests/<no>": [f"/api/v1/public/requests/{r['no']}" for r in created],
+        "/sunlight/county": ["/sunlight/county"],
+        "/sunlight/streets/<int:street_id>": [f"/sunlight/streets/{world.community.street_id}"],
+        "/api/v1/public/county": ["/api/v1/public/county"],
+        "/api/v1/public/streets/<int:street_id>":
+            [f"/api/v1/public/streets/{world.community.street_id}"],
         "/open311/v2/requests.<any(json, xml):fmt>":
             ["/open311/v2/requests.json", "/open311/v2/requests.xml"],
         "/open311/v2/requests/<service_request_id>.<any(json, xml):fmt>":

@@ -66,6 +66,37 @@ def test_community_page_in_headless_chromium(world, clock, tmp_path):
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
 
 
+def test_county_and_street_pages_in_headless_chromium(world, clock, tmp_path):
+    binary = _chromium()
+    member = world.as_("demo-member-a")
+    ids = [world.submit(public=True)["id"] for _ in range(4)]
+    for rid in ids[:3]:
+        assert member.post(f"/api/v1/requests/{rid}/accept").status == 200
+    clock.advance(days=1)  # the fourth is past its accept deadline: 3 of 4 responded
+    street_id = world.community.street_id
+    pages = {}
+    with LoopbackServer(world.app) as server:
+        for name, path in (("county", "/sunlight/county"), ("street", f"/sunlight/streets/{street_id}")):
+            url = f"{server.url}{path}?month=2026-11"
+            dom = _run(binary, tmp_path / f"profile-{name}", "--dump-dom", url)
+            assert dom.returncode == 0, dom.stderr[-2000:]
+            pages[name] = dom.stdout
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / f"sunlight-{name}-{world.app.db_kind}.png"
+            shot.unlink(missing_ok=True)
+            picture = _run(binary, tmp_path / f"shot-{name}", f"--screenshot={shot}", url)
+            assert picture.returncode == 0, picture.stderr[-2000:]
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
+    county, street = pages["county"], pages["street"]
+    assert re.search(r'<b id="total">\s*4\s*</b>', county)
+    assert "全县排名" in county and "街道排名" in county and "社区排名" in county
+    assert county.count('class="street"') == 2 and county.count('class="community"') == 2
+    assert "75.0%" in county and "<svg" in county and "<script" not in county
+    assert re.search(r'<b id="street-rank">\s*1\s*</b>', street)
+    assert street.count('class="community"') == 1 and "75.0%" in street
+    assert world.community.street.name in street
+
+
 _HARNESS = """<!doctype html><meta charset="utf-8"><body>{frames}<script>
 const widths = [];
 window.addEventListener("load", () => {{
@@ -84,7 +115,8 @@ def test_pages_do_not_scroll_sideways_on_a_420px_phone(world, tmp_path, monkeypa
     binary = _chromium()
     request_id = world.submit(public=True)["id"]
     paths = ["/api/v1/docs", "/sunlight/", f"/sunlight/communities/{world.community.id}",
-             f"/sunlight/requests/{request_id}"]
+             f"/sunlight/requests/{request_id}", "/sunlight/county",
+             f"/sunlight/streets/{world.community.street_id}"]
     frames = "".join(f'<iframe data-path="{p}" src="{p}" style="width:420px;height:900px">'
                      "</iframe>" for p in paths)
     inner = world.app.wsgi_app
