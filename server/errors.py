@@ -83,6 +83,10 @@ class Code(IntEnum):
     ACTIVITY_CONFIRMED = 40961, "attendance already confirmed: the activity cannot be cancelled"
     DEPARTMENT_GRADED = 40970, "the street already graded the department for that quarter"
     DEPARTMENT_NOT_WORKED_WITH = 40971, "the street blew no whistle to the department that quarter"
+    CARD_ALREADY_APPEALED = 40980, "the card was already appealed"
+    CARD_NOT_APPEALED = 40981, "the card has no appeal awaiting a decision"
+    CARD_EXPIRED = 40982, "the card has expired"
+    CARD_RULE_RETIRED = 40983, "the warning rule is retired"
     # 422
     IDEMPOTENCY_KEY_REUSED = 42201, "Idempotency-Key reused with another body"
     IMAGE_TOO_MANY_PIXELS = 42202, "image has too many pixels"

@@ -30,6 +30,8 @@ FIELD_LABELS = {
     "activity_id": "活动", "nickname": "昵称", "refresh_token": "刷新令牌", "days": "天数",
     "format": "格式", "window": "时间范围", "state": "状态", "page": "页码", "skills": "专长", "coord_system": "坐标系",
     "accept_now": "立即接单", "channel": "渠道",
+    "kind": "规则类型", "level": "对象层级", "colour": "牌色", "params": "规则参数",
+    "window_days": "统计天数", "expiry_days": "有效天数", "decision": "处理决定", "standing": "仅有效亮牌",
 }
 
 _RULES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in [
@@ -116,5 +118,5 @@ _TEXT_FIELDS = {name for name in FIELD_LABELS if name not in _LIST_FIELDS} - {
     "section_id", "grid_id", "community_id", "lat", "lng", "public", "resolved", "member_id",
     "person_id", "user_id", "team_id", "activity_id", "capacity", "response_hours",
     "accept_minutes", "resolve_hours", "is_active", "limit", "hours", "days", "page",
-    "accept_now",
+    "accept_now", "params", "window_days", "expiry_days", "standing",
 }

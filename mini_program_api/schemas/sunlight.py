@@ -144,6 +144,15 @@ class PublicRequestPageOut(ma.Schema):
     next_cursor = ma.fields.String(allow_none=True)
 
 
+class PublicCardOut(ma.Schema):
+    team = ma.fields.String()
+    colour = ma.fields.String(metadata={"description": "yellow | red"})
+    label = ma.fields.String(metadata={"description": "黄牌 | 红牌"})
+    rule = ma.fields.String(metadata={"description": "the warning rule's name"})
+    issued_on = ma.fields.String()
+    expires_on = ma.fields.String()
+
+
 class SunlightOut(ma.Schema):
     community = ma.fields.Nested(CommunityRefOut)
     window = ma.fields.Nested(WindowOut)
@@ -153,6 +162,9 @@ class SunlightOut(ma.Schema):
     daily = ma.fields.List(ma.fields.Nested(DailyOut))
     weekly = ma.fields.List(ma.fields.Nested(WeeklyOut))
     filters = ma.fields.Nested(FiltersOut)
+    cards = ma.fields.List(ma.fields.Nested(PublicCardOut), metadata={
+        "description": "standing warning cards (亮牌) of the community's teams whose rule is "
+                       "public; a member's card is never public"})
     requests = ma.fields.Nested(PublicRequestPageOut)
 
 

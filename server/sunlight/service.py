@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from server.accounts.enums import Role
 from server.accounts.models import RoleGrant, User
+from server.discovery import emit
 from server.errors import Forbidden, Invalid, NotFound
 from server.extensions import db
 from server.grid import queries as grid_queries
@@ -28,6 +29,9 @@ from server.sunlight.public import department_codes, display_name, local, public
 from server.uploads.service import url_for_photo
 
 TREND_WEEKS = 8
+# Event asked of other domains for a community's public warning cards (server.cards): each
+# listener returns a list of {team, colour, label, rule, issued_on, expires_on}.
+PUBLIC_CARDS = "sunlight.public_cards"
 
 
 # --- local calendar -----------------------------------------------------------------------
@@ -119,6 +123,8 @@ def _community_board(community: Community, *, now: datetime, args: dict) -> dict
         "daily": _daily(recent, start, now),
         "weekly": _weekly(rows, trend_start, now),
         "map": maps.community_map(community.id, now),
+        "cards": [card for found in emit(PUBLIC_CARDS, community_id=community.id, now=now)
+                  for card in found],
         "filters": {
             "grids": [{"id": g.id, "name": g.name} for g in grids.values() if g.is_active],
             "categories": [{"code": c.code, "name": c.name} for c in queries.active_categories()],

@@ -147,6 +147,28 @@ def a_team_member(w) -> int:
     return user_id
 
 
+def a_card_rule(w) -> int:
+    response = w.as_("demo-admin").post("/api/v1/admin/card-rules", {
+        "name": f"红灯{next(_n)}", "kind": "team_red_lights", "level": "team", "colour": "yellow",
+        "params": {"min_red": 1}, "window_days": 7, "expiry_days": 30})
+    assert response.status == 201, response.body
+    return response.data["id"]
+
+
+def a_card(w, status: str = "active") -> int:
+    """A standing card of the demo A-post team (its members hold it; its committee decides)."""
+    from server.cards.models import Card
+
+    now = w.clock.now()
+    card = Card(rule_id=a_card_rule(w), level="team", holder_id=w.team_a.id,
+                community_id=w.community.id, period=f"p{next(_n)}", colour="yellow",
+                reason="一周内红灯过多", status=status, issued_at=now,
+                expires_at=now + timedelta(days=30))
+    db.session.add(card)
+    db.session.commit()
+    return card.id
+
+
 def grid_id(w) -> int:
     return w.section.grid_id
 
@@ -319,6 +341,28 @@ MATRIX: dict[tuple[str, str], tuple] = {
         lambda w: {"activity_id": an_activity(w)},
         lambda w: {"member_ids": [w.user("demo-member-a").id]},
         row(403, committee=409, **NO_STAFF_SEAT)),
+    # warning cards: a team's card is seen by its members, its committee, the street, the
+    # county and admin; appealed by its members; decided by its committee
+    ("/api/v1/cards", "GET"): (None, None, row(200)),
+    ("/api/v1/cards/<int:card_id>", "GET"): (
+        lambda w: {"card_id": a_card(w)}, None,
+        row(200, resident=404, resident2=404, other_member=404, other_committee=404)),
+    ("/api/v1/cards/<int:card_id>/appeal", "POST"): (
+        lambda w: {"card_id": a_card(w)}, {"reason": "事出有因"},
+        row(403, member=200, resident=404, resident2=404, other_member=404, other_committee=404)),
+    ("/api/v1/cards/<int:card_id>/decision", "POST"): (
+        lambda w: {"card_id": a_card(w, "appealed")}, {"decision": "revoke", "reason": "属实"},
+        row(403, committee=200, resident=404, resident2=404, other_member=404,
+            other_committee=404)),
+    ("/api/v1/admin/card-rules", "GET"): (None, None, row(403, admin=200)),
+    ("/api/v1/admin/card-rules", "POST"): (None, lambda w: {
+        "name": "满意率偏低", "kind": "team_satisfaction", "level": "team", "colour": "yellow",
+        "params": {"below": 0.8, "min_ratings": 5}, "window_days": 30, "expiry_days": 30},
+        row(403, admin=201)),
+    ("/api/v1/admin/card-rules/<int:rule_id>", "PATCH"): (
+        lambda w: {"rule_id": a_card_rule(w)}, {"params": {"min_red": 3}}, row(403, admin=200)),
+    ("/api/v1/admin/card-rules/<int:rule_id>/retire", "POST"): (
+        lambda w: {"rule_id": a_card_rule(w)}, None, row(403, admin=200)),
     # administration
     ("/api/v1/admin/audit", "GET"): (None, None, row(403, admin=200)),
     ("/api/v1/admin/categories", "GET"): (None, None, row(403, admin=200)),
