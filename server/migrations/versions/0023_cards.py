@@ -1,7 +1,7 @@
 """cards: warning rules as data (亮牌规则) and the cards they issue, one per rule, holder, period
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-03
 
 """
@@ -13,7 +13,7 @@ import server.types
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
