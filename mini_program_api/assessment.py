@@ -4,21 +4,17 @@ county, the streets' quarterly grades, and the annual export."""
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response
 from flask_jwt_extended import current_user
 
 from mini_program_api.schemas.common import Day, QueryId, Text
 from server import clock
 from server.assessment import service
-from server.http import Blueprint, StrictSchema, bounded_id, login_required
+from server.http import Blueprint, StrictSchema, bounded_id, login_required, sheet_response
+from server.sheets import CONTENT_TYPES
 
 blp = Blueprint("assessment", __name__, url_prefix="/api/v1",
                 description="部门考核 Department assessment")
 
-_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 QUARTER = ma.validate.Regexp(r"^20[0-9]{2}-Q[1-4]$", error="a quarter such as 2026-Q4")
 
 
@@ -92,7 +88,7 @@ class GradesOut(ma.Schema):
 @login_required(blp)
 @blp.arguments(AssessmentArgs, location="query")
 @blp.response(200, AssessmentOut)
-@blp.download(*_TYPES.values(), json_schema=AssessmentOut(),
+@blp.download(*CONTENT_TYPES.values(), json_schema=AssessmentOut(),
               description="JSON (format=json), XLSX (format=xlsx) or CSV file")
 @blp.errors(403, 404, 422)
 def assessment(args):
@@ -104,9 +100,7 @@ def assessment(args):
     if fmt == "json":
         return data
     body = service.to_xlsx(data) if fmt == "xlsx" else service.to_csv(data)
-    name = f"department-assessment-{data['start']}-{data['end']}.{fmt}"
-    return Response(body, content_type=_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return sheet_response(body, fmt, f"department-assessment-{data['start']}-{data['end']}.{fmt}")
 
 
 @blp.post("/departments/<int:department_id>/grades")

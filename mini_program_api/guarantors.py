@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response
 from flask_jwt_extended import current_user
 
 from mini_program_api.schemas.common import Day, Id, LocalDateTime, Text
 from server import clock
 from server.assessment import guarantors as service
-from server.http import Blueprint, StrictSchema, bounded_id, login_required
+from server.http import Blueprint, StrictSchema, bounded_id, login_required, sheet_response
+from server.sheets import CONTENT_TYPES
 
 blp = Blueprint("guarantors", __name__, url_prefix="/api/v1", description="包保 Guarantors")
-
-_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 class GuarantorIn(StrictSchema):
@@ -119,7 +114,7 @@ def update(body, guarantor_id: int):
 @login_required(blp)
 @blp.arguments(AnsweredArgs, location="query")
 @blp.response(200, AnsweredOut)
-@blp.download(*_TYPES.values(), json_schema=AnsweredOut(),
+@blp.download(*CONTENT_TYPES.values(), json_schema=AnsweredOut(),
               description="JSON (format=json), XLSX (format=xlsx) or CSV file")
 @blp.errors(403, 422)
 def answered(args):
@@ -130,6 +125,4 @@ def answered(args):
     if fmt == "json":
         return data
     body = service.to_xlsx(data) if fmt == "xlsx" else service.to_csv(data)
-    name = f"guarantors-{data['start']}-{data['end']}.{fmt}"
-    return Response(body, content_type=_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return sheet_response(body, fmt, f"guarantors-{data['start']}-{data['end']}.{fmt}")

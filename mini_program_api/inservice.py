@@ -13,6 +13,7 @@ from mini_program_api.schemas.requests import EmptyIn
 from server import clock
 from server.http import Blueprint, bounded_id, login_required, page_schema
 from server.inservice import queries, reports, service
+from server.sheets import CONTENT_TYPES
 
 blp = Blueprint("inservice", __name__, url_prefix="/api/v1/inservice",
                 description="在职党员报到 In-service party members")
@@ -94,15 +95,13 @@ def me():
     return queries.service_record(current_user, clock.now())
 
 
-_TYPES = {"csv": "text/csv; charset=utf-8",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @blp.get("/reports")
 @login_required(blp)
 @blp.arguments(schemas.ReportArgs, location="query")
 @blp.response(200, schemas.ReportOut)
-@blp.download(*_TYPES.values(), json_schema=schemas.ReportOut(),
+@blp.download(*CONTENT_TYPES.values(), json_schema=schemas.ReportOut(),
               description="JSON (format=json), XLSX (format=xlsx) or CSV file")
 @blp.errors(403, 422)
 def report(args):
@@ -115,4 +114,4 @@ def report(args):
     data = reports.to_csv(rows, zone) if fmt == "csv" else reports.to_xlsx(rows, zone, title=title)
     disposition = (f"attachment; filename=inservice-{args['year']}.{fmt}; "
                    f"filename*=UTF-8''{quote(title)}.{fmt}")
-    return Response(data, content_type=_TYPES[fmt], headers={"Content-Disposition": disposition})
+    return Response(data, content_type=CONTENT_TYPES[fmt], headers={"Content-Disposition": disposition})

@@ -4,17 +4,14 @@ staff, the county and the admin, as JSON or XLSX."""
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response
 from flask_jwt_extended import current_user
 
 from mini_program_api.schemas.common import LocalDateTime, QueryId
 from server.assessment import meeting
-from server.http import Blueprint, StrictSchema, bounded_id, login_required
+from server.http import Blueprint, StrictSchema, bounded_id, login_required, sheet_response
+from server.sheets import CONTENT_TYPES
 
 blp = Blueprint("meeting", __name__, url_prefix="/api/v1", description="每周会商 Meeting packs")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 class PacksArgs(StrictSchema):
     street_id = QueryId(load_default=None)
@@ -63,7 +60,7 @@ def packs(args):
 @login_required(blp)
 @blp.arguments(PackArgs, location="query")
 @blp.response(200, PackOut)
-@blp.download(XLSX, json_schema=PackOut(), description="JSON, or the pack as XLSX (format=xlsx)")
+@blp.download(CONTENT_TYPES["xlsx"], json_schema=PackOut(), description="JSON, or the pack as XLSX (format=xlsx)")
 @blp.errors(403, 404, 422)
 def pack(args, pack_id: int):
     """One pack; ``format=xlsx``: a workbook with the figures, outliers, red lights and overdue
@@ -71,6 +68,5 @@ def pack(args, pack_id: int):
     found = meeting.pack(user=current_user, pack_id=bounded_id(pack_id))
     if args["format"] == "json":
         return found
-    name = f"meeting-pack-{found.street_id}-{found.data['week_start']}.xlsx"
-    return Response(meeting.to_xlsx(found.data), content_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return sheet_response(meeting.to_xlsx(found.data), "xlsx",
+                          f"meeting-pack-{found.street_id}-{found.data['week_start']}.xlsx")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response
 from flask_jwt_extended import current_user
 
 from mini_program_api.schemas import sunlight as schemas
 from server import clock
-from server.http import Blueprint, keyset_page, login_required, page_schema
+from server.http import Blueprint, keyset_page, login_required, page_schema, sheet_response
+from server.sheets import CONTENT_TYPES
 from server.sunlight import export, service
 from server.sunlight.models import WeeklyReport
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="考核统计 Assessment")
 
-_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @blp.get("/stats")
@@ -35,7 +31,7 @@ def stats(args):
 @blp.get("/stats/export")
 @login_required(blp)
 @blp.arguments(schemas.ExportArgs, location="query")
-@blp.download(*_TYPES.values(), description="XLSX (format=xlsx, the default) or CSV file")
+@blp.download(*CONTENT_TYPES.values(), description="XLSX (format=xlsx, the default) or CSV file")
 @blp.errors(403, 404, 422)
 def export_stats(args):
     """The same figures as ``GET /stats``, as an XLSX (default) or CSV download."""
@@ -44,8 +40,7 @@ def export_stats(args):
     body = export.to_xlsx(data) if fmt == "xlsx" else export.to_csv(data)
     kind = "" if data["channel"] == "resident" else f"-{data['channel']}"
     name = f"stats-{data['group']}{kind}-{data['start']}-{data['end']}.{fmt}"
-    return Response(body, content_type=_TYPES[fmt],  # mimetype= would add a second charset
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return sheet_response(body, fmt, name)
 
 
 @blp.get("/stats/weekly")

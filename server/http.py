@@ -15,7 +15,7 @@ import re
 
 import marshmallow as ma
 import orjson
-from flask import jsonify
+from flask import Response, jsonify
 from flask.json.provider import DefaultJSONProvider, _default
 from flask.sessions import SessionInterface
 from flask_jwt_extended import current_user, get_jwt, jwt_required
@@ -30,6 +30,7 @@ from server import validation
 from server.errors import Code, DomainError, Invalid, NotFound
 from server.logs import request_id
 from server.privacy import log_unexpected
+from server.sheets import CONTENT_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,12 @@ class Blueprint(_Blueprint):
         if json_schema is not None:
             content["application/json"] = {"schema": envelope_of(json_schema)}
         return self.doc(responses={"200": {"description": description, "content": content}})
+
+
+def sheet_response(body: bytes, fmt: str, filename: str) -> Response:
+    """A spreadsheet download (``fmt``: csv or xlsx) named ``filename`` (ASCII)."""
+    return Response(body, content_type=CONTENT_TYPES[fmt],  # mimetype= would add a second charset
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 _RESPONSE_NAMES = {

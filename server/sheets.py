@@ -7,7 +7,12 @@ a spreadsheet read a name as a formula (CSV/formula injection).
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterable
+
+from openpyxl import Workbook
 
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -20,3 +25,29 @@ def cell(value):
         if value[:1] in _FORMULA_START:
             return "'" + value
     return value
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def csv_bytes(rows: Iterable[list]) -> bytes:
+    """Rows as CSV, UTF-8 with a BOM (so that Excel reads the Chinese), every value a ``cell``."""
+    out = io.StringIO()
+    csv.writer(out).writerows([cell(value) for value in row] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(sheets: Iterable[tuple[str, Iterable[list]]]) -> bytes:
+    """A workbook of ``(title, rows)`` sheets, in order, every value a ``cell``."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append([cell(value) for value in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

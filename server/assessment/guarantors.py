@@ -8,13 +8,10 @@ Managed by the admin, the county, and the street the community belongs to.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from openpyxl import Workbook
 from sqlalchemy import or_, select
 
 from server.accounts.enums import Role
@@ -29,7 +26,7 @@ from server.grid.models import Community
 from server.notifications.service import notify
 from server.requests.enums import OPEN_STATUSES, Satisfaction, Status
 from server.requests.models import LightAlert, Rating, Request
-from server.sheets import cell
+from server.sheets import csv_bytes, xlsx_bytes
 
 
 def _zone() -> ZoneInfo:
@@ -195,22 +192,13 @@ COLUMNS = [("community_name", "社区"), ("unit_name", "包保单位"), ("leader
 
 def _rows(data: dict) -> list[list]:
     rows = [[f"统计区间：{data['start']} 至 {data['end']}"], [title for _k, title in COLUMNS]]
-    rows += [[cell(item.get(key)) for key, _title in COLUMNS] for item in data["items"]]
+    rows += [[item.get(key) for key, _title in COLUMNS] for item in data["items"]]
     return rows
 
 
 def to_csv(data: dict) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(_rows(data))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(_rows(data))
 
 
 def to_xlsx(data: dict) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "包保考核"
-    for row in _rows(data):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([("包保考核", _rows(data))])

@@ -2,20 +2,17 @@
 lights and overdue whistles open now, and the figures far from their peers — stored by an
 hourly, state-based job (a week is stored once), downloadable as XLSX, the street's staff told.
 
-Outliers: a community's rate is flagged when it lies below Q1 − 1.5·IQR or above Q3 + 1.5·IQR
-of the street's communities that have that rate (Tukey's fences; only with at least four
-communities with a figure, below which quartiles say nothing).
+Outliers: the rankings' rule (``server.sunlight.rankings.outliers``): a community's rate below
+Q1 − 1.5·IQR or above Q3 + 1.5·IQR of the street's communities that have that rate, only with at
+least four communities with a figure.
 """
 
 from __future__ import annotations
 
-import io
-import statistics
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from server.accounts.enums import Role
@@ -29,12 +26,12 @@ from server.grid.models import Community, Street
 from server.notifications.service import notify
 from server.requests.lights import red_clause
 from server.requests.models import Request, Whistle
-from server.sheets import cell
+from server.sheets import xlsx_bytes
 from server.sunlight import figures
+from server.sunlight.figures import RATE_LABELS
+from server.sunlight.rankings import FLAGGED, outliers
 
-RATES = {"response_rate": "响应率", "resolution_rate": "解决率", "satisfaction_rate": "满意率",
-         "on_time_rate": "按时办结率"}
-MIN_PEERS = 4
+RATES = {rate: RATE_LABELS[rate] for rate in FLAGGED}
 
 
 def _zone() -> ZoneInfo:
@@ -46,16 +43,6 @@ def last_week(now: datetime) -> tuple[datetime, datetime]:
     today = now.astimezone(_zone()).date()
     monday = datetime.combine(today - timedelta(days=today.weekday()), time(), tzinfo=_zone())
     return monday - timedelta(days=7), monday
-
-
-def outliers(values: dict[int, float | None]) -> dict[int, str]:
-    """key → "low" | "high" for values beyond Tukey's fences (1.5 IQR), given ≥ 4 figures."""
-    known = {k: v for k, v in values.items() if v is not None}
-    if len(known) < MIN_PEERS:
-        return {}
-    q1, _q2, q3 = statistics.quantiles(sorted(known.values()), n=4, method="inclusive")
-    low, high = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
-    return {k: "low" if v < low else "high" for k, v in known.items() if v < low or v > high}
 
 
 def _local(moment: datetime) -> str:
@@ -161,28 +148,18 @@ def pack(*, user: User, pack_id: int) -> MeetingPack:
 
 
 def to_xlsx(data: dict) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "各社区指标"
-    sheet.append([cell(f"{data['street']['name']}每周会商：{data['week_start']} 至 {data['week_end']}")])
     columns = [("name", "社区"), ("total", "诉求数"), *RATES.items(), ("closed", "办结数"),
                ("open_overdue", "超期未办结数")]
-    sheet.append([title for _key, title in columns])
-    for row in data["communities"]:
-        sheet.append([cell(row.get(key)) for key, _title in columns])
     sides = {"low": "偏低", "high": "偏高"}
-    for title, headers, rows in (
-        ("偏离均值", ["社区", "指标", "数值", "偏离"],
-         [[f["name"], f["label"], f["value"], sides[f["side"]]] for f in data["outliers"]]),
-        ("红灯诉求", ["编号", "社区", "办理时限"],
-         [[r["no"], r["community"], r["deadline"]] for r in data["red_lights"]]),
-        ("超时吹哨", ["编号", "社区", "部门", "反馈时限"],
-         [[w["no"], w["community"], w["department"], w["deadline"]] for w in data["overdue_whistles"]]),
-    ):
-        extra = book.create_sheet(title)
-        extra.append(headers)
-        for row in rows:
-            extra.append([cell(value) for value in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([
+        ("各社区指标", [[f"{data['street']['name']}每周会商：{data['week_start']} 至 {data['week_end']}"],
+                   [title for _key, title in columns],
+                   *([row.get(key) for key, _title in columns] for row in data["communities"])]),
+        ("偏离均值", [["社区", "指标", "数值", "偏离"],
+                  *([f["name"], f["label"], f["value"], sides[f["side"]]] for f in data["outliers"])]),
+        ("红灯诉求", [["编号", "社区", "办理时限"],
+                  *([r["no"], r["community"], r["deadline"]] for r in data["red_lights"])]),
+        ("超时吹哨", [["编号", "社区", "部门", "反馈时限"],
+                  *([w["no"], w["community"], w["department"], w["deadline"]]
+                    for w in data["overdue_whistles"])]),
+    ])

@@ -19,14 +19,11 @@ of its request's community):
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -41,7 +38,7 @@ from server.extensions import db
 from server.grid.models import Community, Street
 from server.requests.enums import Action, Satisfaction
 from server.requests.models import Event, Rating, Request, Whistle
-from server.sheets import cell
+from server.sheets import csv_bytes, xlsx_bytes
 
 _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
@@ -290,22 +287,13 @@ def _rows(data: dict) -> list[list]:
     for item in data["items"]:
         values = dict(item)
         values["grades"] = "；".join(f"{g['quarter']} {g['grade']}" for g in item["grades"])
-        rows.append([cell(values.get(key)) for key, _title in COLUMNS])
+        rows.append([values.get(key) for key, _title in COLUMNS])
     return rows
 
 
 def to_csv(data: dict) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(_rows(data))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
+    return csv_bytes(_rows(data))
 
 
 def to_xlsx(data: dict) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "部门考核"
-    for row in _rows(data):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([("部门考核", _rows(data))])

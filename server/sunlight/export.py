@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from openpyxl import Workbook
-
-from server.sheets import cell
+from server.sheets import csv_bytes, xlsx_bytes
 
 COLUMNS = [
     ("name", "分组"), ("total", "诉求数"), ("dispatched", "派单数"), ("responded", "按时接单数"),
@@ -30,27 +25,13 @@ def heading(stats: dict) -> list[str]:
 
 
 def table(stats: dict) -> list[list]:
-    rows = [[title for _key, title in COLUMNS]]
-    for item in stats["items"]:
-        rows.append([cell(item.get(key)) for key, _title in COLUMNS])
-    return rows
+    return [[title for _key, title in COLUMNS],
+            *([item.get(key) for key, _title in COLUMNS] for item in stats["items"])]
 
 
 def to_csv(stats: dict) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(heading(stats))
-    writer.writerows(table(stats))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
+    return csv_bytes([heading(stats), *table(stats)])
 
 
 def to_xlsx(stats: dict) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "指标"
-    sheet.append([cell(text) for text in heading(stats)])
-    for row in table(stats):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([("指标", [heading(stats), *table(stats)])])

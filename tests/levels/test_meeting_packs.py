@@ -1,5 +1,5 @@
 """The weekly meeting pack of each street (每周会商): stored once a week by the job, the street's
-staff told, read by its staff and the county, downloadable as XLSX; outliers by a stated rule."""
+staff told, read by its staff and the county, downloadable as XLSX."""
 
 from __future__ import annotations
 
@@ -9,18 +9,9 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from server.assessment.meeting import outliers
 from server.extensions import db
 from server.jobs import all_jobs
 from server.notifications.models import Notification
-
-
-def test_outliers_lie_beyond_one_and_a_half_iqr_of_at_least_four_peers():
-    assert outliers({1: 0.90, 2: 0.92, 3: 0.91, 4: 0.93, 5: 0.20}) == {5: "low"}
-    assert outliers({1: 0.10, 2: 0.12, 3: 0.11, 4: 0.13, 5: 0.95}) == {5: "high"}
-    assert outliers({1: 0.9, 2: 0.1, 3: 0.5}) == {}  # three figures: no quartiles to speak of
-    assert outliers({1: 0.9, 2: None, 3: 0.5, 4: None, 5: 0.7}) == {}  # None is no figure
-    assert outliers({1: 0.5, 2: 0.5, 3: 0.5, 4: 0.5}) == {}  # all alike: nothing stands out
 
 
 def test_the_job_stores_each_streets_pack_once_and_tells_its_staff(world, clock):
