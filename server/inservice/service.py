@@ -199,19 +199,26 @@ def end_registration(*, actor: User, registration_id: int, now: datetime,
     user = db.session.get(User, user_id)
     if user.home_community_id == registration.community_id:
         user.home_community_id = user.home_section_id = None
+    withdrawn = _withdraw_upcoming(user_id, community.id, now)
+    titles = "、".join(f"“{a.title}”" for a in withdrawn)
     if own:
         notify(user_ids=_committee_of(community.id), kind="inservice_ended",
                title="在职党员结束报到", now=now,
                body=f"{registration.name}（{registration.work_unit}）已结束在{community.name}的报到"
-               + (f"：{reason}" if reason else "。"),
-               data={"registration_id": registration.id})
+               + (f"：{reason}" if reason else "。")
+               + (f"其报名的未开始活动已退出：{titles}。" if withdrawn else ""),
+               data={"registration_id": registration.id,
+                     "withdrawn_activity_ids": [a.id for a in withdrawn]})
     else:
         notify(user_ids=[user_id], kind="registration_reviewed", title="报到已结束", now=now,
-               body=f"社区已结束您在{community.name}的报到：{reason}",
-               data={"registration_id": registration.id, "result": "已结束"})
+               body=f"社区已结束您在{community.name}的报到：{reason}"
+               + (f"。您报名的未开始活动已为您退出：{titles}。" if withdrawn else ""),
+               data={"registration_id": registration.id, "result": "已结束",
+                     "withdrawn_activity_ids": [a.id for a in withdrawn]})
     audit(actor=actor, action="inservice.end", subject="registration", subject_id=registration.id,
           user_id=user_id, community_id=community.id, now=now,
-          data={"by": "member" if own else "committee"})
+          data={"by": "member" if own else "committee",
+                "withdrawn": [a.id for a in withdrawn]})
     db.session.commit()
     return registration
 
@@ -325,20 +332,44 @@ def withdraw(*, actor: User, activity_id: int, now: datetime) -> Signup:
         raise Conflict("活动已开始，不能退出", code=Code.ACTIVITY_STARTED)
     seat = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
                                                   Signup.user_id == actor.id))
+    if not _release_seat(activity.id, actor.id, now):
+        raise Conflict("您未报名该活动", code=Code.ACTIVITY_NOT_SIGNED_UP)
+    db.session.commit()
+    db.session.refresh(seat)
+    return seat
+
+
+def _release_seat(activity_id: int, user_id: int, now: datetime) -> bool:
+    """Withdraw one sign-up and give its seat back; False when it was not signed up. The
+    sign-up moves by a conditional UPDATE, so a seat is never released twice."""
     left = db.session.execute(
         update(Signup)
-        .where(Signup.activity_id == activity.id, Signup.user_id == actor.id,
+        .where(Signup.activity_id == activity_id, Signup.user_id == user_id,
                Signup.status == SignupStatus.SIGNED_UP)
         .values(status=SignupStatus.WITHDRAWN, withdrawn_at=now)
         .execution_options(synchronize_session=False)
     )
     if left.rowcount != 1:
-        raise Conflict("您未报名该活动", code=Code.ACTIVITY_NOT_SIGNED_UP)
-    db.session.execute(update(Activity).where(Activity.id == activity.id)
+        return False
+    db.session.execute(update(Activity).where(Activity.id == activity_id)
                        .values(taken=Activity.taken - 1))
-    db.session.commit()
-    db.session.refresh(seat)
-    return seat
+    return True
+
+
+def _withdraw_upcoming(user_id: int, community_id: int, now: datetime) -> list[Activity]:
+    """After a registration ended: the member's sign-ups to the community's activities that
+    have not started are withdrawn, unless they still serve there (on a duty team). Started
+    activities keep theirs (attendance may still be confirmed); cancelled ones keep theirs
+    as history."""
+    if community_id in access.serving_communities(user_id):
+        return []
+    upcoming = db.session.scalars(
+        select(Activity).join(Signup, Signup.activity_id == Activity.id)
+        .where(Activity.community_id == community_id, Activity.starts_at > now,
+               Activity.cancelled_at.is_(None), Signup.user_id == user_id,
+               Signup.status == SignupStatus.SIGNED_UP)
+        .order_by(Activity.starts_at, Activity.id))
+    return [a for a in list(upcoming) if _release_seat(a.id, user_id, now)]
 
 
 def committee_activity(activity_id: int, actor: User) -> Activity:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.grid import queries as grid
-from server.inservice.models import Activity
+from server.inservice.models import Activity, Signup
 from server.notifications.models import Delivery, Notification
 from tests.inservice.conftest import approved, make_activity
 
@@ -151,3 +151,61 @@ def test_an_activity_with_credited_hours_is_not_cancelled(world, clock):
     refused = committee.post(f"/api/v1/activities/{aid}/cancel", {"reason": "补录"})
     assert refused.status == 409 and refused.code == 40961
     assert db.session.get(Activity, aid).cancelled_at is None
+
+
+def _signup_status(activity_id: int, user_id: int) -> str:
+    db.session.expire_all()
+    return db.session.scalar(select(Signup.status).where(Signup.activity_id == activity_id,
+                                                         Signup.user_id == user_id))
+
+
+def test_ending_withdraws_the_sign_ups_to_activities_not_yet_started(world, clock):
+    registration = approved(world, "cadre-1")
+    cadre = world.user("cadre-1").id
+    now = clock.now()
+    soon = make_activity(world, title="楼道清理", starts_at=(now + timedelta(hours=1)).isoformat(),
+                         ends_at=(now + timedelta(hours=3)).isoformat())["id"]
+    later = make_activity(world, title="敬老院探访", capacity=2)["id"]
+    for aid in (soon, later):
+        assert world.as_("cadre-1").post(f"/api/v1/activities/{aid}/signup").status == 200
+    assert world.as_("demo-inservice").post(f"/api/v1/activities/{later}/signup").status == 200
+    assert db.session.get(Activity, later).taken == 2
+    clock.advance(hours=2)  # the first has started: its attendance may still be confirmed
+    ended = world.as_("cadre-1").post(f"/api/v1/inservice/registrations/{registration['id']}/end",
+                                      {"reason": "调往外地"})
+    assert ended.status == 200, ended.body
+    assert _signup_status(later, cadre) == "withdrawn"
+    assert db.session.get(Activity, later).taken == 1  # the seat is free for someone else
+    assert _signup_status(soon, cadre) == "signed_up" and db.session.get(Activity, soon).taken == 1
+    assert _signup_status(later, world.user("demo-inservice").id) == "signed_up"
+    told = _notes(world.user("demo-committee").id)[-1]
+    assert told.kind == "inservice_ended" and "敬老院探访" in told.body
+    assert "楼道清理" not in told.body and told.data["withdrawn_activity_ids"] == [later]
+    assert world.as_("demo-member-b").post(f"/api/v1/activities/{later}/signup").status == 200
+
+
+def test_the_member_hears_which_sign_ups_went_when_the_committee_ends_it(world):
+    registration = approved(world, "cadre-1")
+    aid = make_activity(world, title="敬老院探访")["id"]
+    assert world.as_("cadre-1").post(f"/api/v1/activities/{aid}/signup").status == 200
+    ended = world.as_("demo-committee").post(
+        f"/api/v1/inservice/registrations/{registration['id']}/end", {"reason": "已调离本县"})
+    assert ended.status == 200, ended.body
+    assert _signup_status(aid, world.user("cadre-1").id) == "withdrawn"
+    assert db.session.get(Activity, aid).taken == 0
+    told = _notes(world.user("cadre-1").id)[-1]
+    assert told.kind == "registration_reviewed"
+    assert "已调离本县" in told.body and "敬老院探访" in told.body
+    assert told.data["withdrawn_activity_ids"] == [aid]
+
+
+def test_someone_still_on_a_duty_team_there_keeps_their_sign_ups(world):
+    registration = approved(world, "demo-member-a")  # also on the A team of the grid
+    aid = make_activity(world)["id"]
+    assert world.as_("demo-member-a").post(f"/api/v1/activities/{aid}/signup").status == 200
+    ended = world.as_("demo-member-a").post(
+        f"/api/v1/inservice/registrations/{registration['id']}/end", {})
+    assert ended.status == 200, ended.body
+    assert _signup_status(aid, world.user("demo-member-a").id) == "signed_up"
+    assert db.session.get(Activity, aid).taken == 1
+    assert _notes(world.user("demo-committee").id)[-1].data["withdrawn_activity_ids"] == []
