@@ -57,6 +57,10 @@ class Action(StrEnum):
 # The channel of a report a member files on patrol (巡查上报): it has no resident, goes to the
 # reporter's own team, is counted apart from residents' requests and is not public.
 PATROL = "patrol"
+# The channel of a top-down task (任务列单) a community's committee put a named team or member on
+# (责任上单): counted apart from residents' requests; public only when the task is (成绩晒单).
+TASK = "task"
+NOT_FROM_RESIDENTS = (PATROL, TASK)
 
 
 class Hop(StrEnum):

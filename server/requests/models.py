@@ -2,18 +2,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from server.duty.models import Department
 from server.extensions import db
-from server.requests.enums import PATROL
+from server.requests.enums import NOT_FROM_RESIDENTS, TASK
 from server.types import UTCDateTime
 
 
 def from_residents():
-    """SQL: requests of residents and partner systems, not members' patrol reports."""
-    return Request.channel != PATROL
+    """SQL: requests of residents and partner systems, not members' patrol reports nor top-down
+    tasks."""
+    return Request.channel.not_in(NOT_FROM_RESIDENTS)
+
+
+def on_public_pages():
+    """SQL: what the sunlight list may show: residents' requests (each as its own ``public``
+    flag allows) and the public top-down tasks with their results (成绩晒单); never patrol
+    reports."""
+    return or_(from_residents(), and_(Request.channel == TASK, Request.public.is_(True)))
 
 
 class Request(db.Model):

@@ -100,13 +100,16 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
            address: str | None = None, lat: float | None = None, lng: float | None = None,
            coord_system: str = "wgs84", photo_ids: list[int] | None = None, public: bool = False,
            now: datetime, channel: str = "miniprogram", commit: bool = True,
-           reporter: User | None = None, announce: bool = True) -> Request:
+           reporter: User | None = None, announce: bool = True, stop: dict | None = None,
+           author: User | None = None) -> Request:
     """A new request, dispatched to its first hop, with its first timeline event. Its section
     is the one named or the one holding its point (server.place.service.resolve).
 
     With ``reporter`` (and no resident) it is a member's patrol report (巡查上报, channel
     ``patrol``): dispatched to the reporter's own team in the place's community. Without
-    ``announce`` the team is not told of it (the reporter takes it at once)."""
+    ``announce`` the team is not told of it (the reporter takes it at once). With ``stop`` (the
+    dispatch columns: hop, team, deadlines) the caller decides where it goes: a top-down task
+    (``server.directives``) goes to the team its committee named; ``author`` is who gave it."""
     category = db.session.scalar(
         select(Category).where(Category.code == category_code, Category.is_active.is_(True))
     )
@@ -120,7 +123,9 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     community = section.grid.community
     if resident is not None:
         _check_open_cap(resident)
-    if reporter is not None:
+    if stop is not None:
+        hop = stop
+    elif reporter is not None:
         try:
             hop = dispatch.patrol_stop(reporter_id=reporter.id, category=category,
                                        section=section, now=now)
@@ -129,7 +134,7 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
                           errors={"section_id": ["not in a community you serve"]}) from None
     else:
         hop = dispatch.first_hop(category=category, section=section, now=now)
-    author = resident if resident is not None else reporter
+    author = resident or reporter or author
     # Content security before the first write: risky text is refused (422).
     screen = security.screen_text(author=author, text=description, now=now)
     request = Request(
@@ -154,10 +159,12 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     data = {"hop": request.hop, "team_id": request.team_id}
     if request.place_mismatch_m is not None:
         data["place_mismatch_m"] = request.place_mismatch_m  # on the committee's desk
-    if reporter is not None:
+    if reporter is not None or stop is not None:
         data["channel"] = channel
+    relation = Relation.TEAM if reporter is not None else (
+        Relation.COMMITTEE if stop is not None else Relation.OWNER)
     event = workflow.record(request, Action.SUBMIT, actor_id=author.id if author else None,
-                            relation=Relation.OWNER if reporter is None else Relation.TEAM,
+                            relation=relation,
                             now=now, from_status=None, data=data)
     if author is not None:
         _claim_photos(photo_ids, owner=author, request_id=request.id, event_id=event.id)

@@ -38,7 +38,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from server.extensions import db
-from server.requests.enums import OPEN_STATUSES, PATROL, Satisfaction, Status
+from server.requests.enums import NOT_FROM_RESIDENTS, OPEN_STATUSES, Satisfaction, Status
 from server.requests.lights import light_of
 from server.requests.models import Rating, Request
 
@@ -51,7 +51,7 @@ GROUPS = {
 
 _NOT_COUNTED = (Status.CANCELLED, Status.REJECTED)
 
-CHANNELS = ("resident", "patrol")
+CHANNELS = ("resident", "patrol", "task")
 
 
 def channel_clause(channel: str | None):
@@ -60,7 +60,9 @@ def channel_clause(channel: str | None):
         return None
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    return Request.channel == PATROL if channel == "patrol" else Request.channel != PATROL
+    if channel == "resident":
+        return Request.channel.not_in(NOT_FROM_RESIDENTS)
+    return Request.channel == channel
 _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
 RATE_LABELS = {

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from server.privacy import mask_name, public_photos, redact, text_is_public
-from server.requests.enums import STATUS_LABELS, Action, Relation, Satisfaction, Status
+from server.requests.enums import PATROL, STATUS_LABELS, TASK, Action, Relation, Satisfaction, Status
 from server.requests.lights import light_of
 
 # The fields a public request carries, and the fields of one public timeline step.
@@ -35,6 +35,7 @@ SATISFACTION_LABELS = {
     Satisfaction.BASICALLY_SATISFIED: "基本满意",
     Satisfaction.DISSATISFIED: "不满意",
 }
+SUBMIT_LABELS = {TASK: "社区两委下达任务（责任上单）", PATROL: "党员巡查上报"}
 ACTION_LABELS = {  # every action, so that no step of a public timeline shows a code
     Action.SUBMIT: "居民提交诉求",
     Action.ESCALATE_HOP: "超时未接单，转派",
@@ -134,6 +135,9 @@ def public_timeline(request, *, users: dict, photo_url, departments: dict | None
 def _label(event) -> str:
     """The step's label; a merge names the other request by its public number."""
     label = ACTION_LABELS[Action(event.action)]
+    channel = (event.data or {}).get("channel")
+    if event.action == Action.SUBMIT and channel in SUBMIT_LABELS:
+        label = SUBMIT_LABELS[channel]
     other = (event.data or {}).get("into" if event.action == Action.MERGE else "duplicate")
     if event.action in (Action.MERGE, Action.ABSORB) and other:
         label = f"{label}（{other}）"

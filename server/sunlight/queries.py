@@ -19,7 +19,7 @@ from server.grid.models import Community, Grid, Team
 from server.http import keyset_page
 from server.requests.enums import OPEN_STATUSES
 from server.requests.lights import DEFAULT_YELLOW_SHARE, Light
-from server.requests.models import Request, from_residents
+from server.requests.models import Request, on_public_pages
 
 
 def active_community(community_id: int) -> Community | None:
@@ -51,7 +51,7 @@ def public_list(*, community_id: int, now: datetime, args: dict) -> dict:
     """The community's requests, newest first, filtered by grid, category, status and light."""
     query = (
         select(Request)
-        .where(Request.community_id == community_id, from_residents())  # patrol: not public
+        .where(Request.community_id == community_id, on_public_pages())  # patrol: never
         .options(lazyload(Request.events), selectinload(Request.ratings), lazyload(Request.photos))
     )
     if args.get("grid_id"):
@@ -68,7 +68,7 @@ def public_list(*, community_id: int, now: datetime, args: dict) -> dict:
 
 def by_no(no: str) -> Request | None:
     request = db.session.scalar(
-        select(Request).where(Request.no == no, from_residents())
+        select(Request).where(Request.no == no, on_public_pages())
         .options(selectinload(Request.events), selectinload(Request.photos),
                  selectinload(Request.ratings))
     )

@@ -75,6 +75,16 @@ def a_guarantor(w) -> int:
     return response.data["id"]
 
 
+def a_directive_body(w) -> dict:
+    return {"title": "清扫积雪", "description": "雪后清出人行道", "category_code": "sanitation",
+            "deadline": (w.clock.now() + timedelta(hours=6)).isoformat(),
+            "community_ids": [w.community.id]}
+
+
+def a_directive(w) -> int:
+    return w.as_("demo-street").post("/api/v1/directives", a_directive_body(w)).data["id"]
+
+
 def a_meeting_pack(w) -> int:
     """Last week's pack of the first community's street, stored by the job itself."""
     all_jobs()["meeting_packs"].func(w.clock.now())
@@ -390,6 +400,19 @@ MATRIX: dict[tuple[str, str], tuple] = {
         lambda w: {"guarantor_id": a_guarantor(w)}, {"ends_on": "2026-11-30"},
         row(404, street=200, county=200, admin=200)),
     ("/api/v1/guarantors/assessment", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
+    # top-down tasks: the county, a street (its communities) or a committee (its own) lists one;
+    # the target community's committee names who answers for it
+    ("/api/v1/directives", "GET"): (None, None, row(403, committee=200, other_committee=200,
+                                                     street=200, county=200, admin=200)),
+    ("/api/v1/directives", "POST"): (None, lambda w: a_directive_body(w),
+                                     row(403, committee=201, street=201, county=201, admin=201)),
+    ("/api/v1/directives/<int:directive_id>", "GET"): (
+        lambda w: {"directive_id": a_directive(w)}, None,
+        row(404, committee=200, street=200, county=200, admin=200)),
+    ("/api/v1/directives/<int:directive_id>/communities/<int:community_id>/designate", "POST"): (
+        lambda w: {"directive_id": a_directive(w), "community_id": w.community.id},
+        lambda w: {"member_id": w.user("demo-member-a").id},
+        row(404, committee=200, street=403, county=403, admin=403)),
     # the streets' weekly meeting packs (每周会商): the job stores last week's for the cell
     ("/api/v1/meeting-packs", "GET"): (None, None, row(403, street=200, county=200, admin=200)),
     ("/api/v1/meeting-packs/<int:pack_id>", "GET"): (
