@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.extensions import db
 from server.grid.queries import active_member_team
 from server.jobs import all_jobs
 from server.notifications.models import Notification
 from server.requests.models import Request
+from tests.factories import Api
+from tests.races import race
 
 
 def _task(world, clock, *, openid="demo-street", public=True, hours=24, communities=None):
@@ -107,3 +109,18 @@ def test_who_may_list_name_and_read_tasks(world, clock):
     assert _designate(world, task["id"], member_id=outsider).status == 422  # not a member here
     listed = world.as_("demo-committee").get("/api/v1/directives").data["items"]
     assert task["id"] in [d["id"] for d in listed]
+
+
+def test_two_namings_at_once_make_one_owner_and_one_request(world, app, clock):
+    task = _task(world, clock).data
+    member_id = world.user("demo-member-a").id
+    team = active_member_team(member_id, world.community.id)
+    token = world.as_("demo-committee").token
+    path = f"/api/v1/directives/{task['id']}/communities/{world.community.id}/designate"
+    db.session.remove()
+    answers = race(app, [lambda client: Api(client, token).post(path, {"team_id": team.id}),
+                         lambda client: Api(client, token).post(path, {"member_id": member_id})])
+    assert sorted(a.status for a in answers) == [200, 409]
+    assert [a.code for a in answers if a.status == 409] == [40990]
+    assert db.session.scalar(select(func.count()).select_from(Request).where(
+        Request.channel == "task")) == 1
