@@ -313,15 +313,25 @@ def signup(*, actor: User, activity_id: int, now: datetime) -> Signup:
         db.session.rollback()
         raise Conflict("活动名额已满", code=Code.ACTIVITY_FULL)
     if existing is None:
-        existing = Signup(activity_id=activity.id, user_id=actor.id)
+        existing = Signup(activity_id=activity.id, user_id=actor.id, status=SignupStatus.SIGNED_UP,
+                          signed_up_at=now)
         db.session.add(existing)
-    existing.status, existing.signed_up_at = SignupStatus.SIGNED_UP, now
-    existing.withdrawn_at = None
+    else:  # back after a withdrawal: one conditional UPDATE, so two at once cannot both return
+        back = db.session.execute(
+            update(Signup)
+            .where(Signup.id == existing.id, Signup.status != SignupStatus.SIGNED_UP)
+            .values(status=SignupStatus.SIGNED_UP, signed_up_at=now, withdrawn_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        if back.rowcount != 1:
+            db.session.rollback()  # the seat claimed above goes back too
+            raise Conflict("您已报名该活动", code=Code.ACTIVITY_SIGNED_UP)
     try:
         db.session.commit()
     except IntegrityError:  # the same person twice at once: the seat goes back with the rollback
         db.session.rollback()
         raise Conflict("您已报名该活动", code=Code.ACTIVITY_SIGNED_UP) from None
+    db.session.refresh(existing)
     return existing
 
 

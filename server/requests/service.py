@@ -16,7 +16,7 @@ from server.accounts.models import User
 from server.catalogue.models import Category
 from server.duty import service as duty
 from server.errors import Code, Conflict, Invalid, NotFound
-from server.extensions import db
+from server.extensions import db, lock_rows
 from server.grid import queries as grid
 from server.grid.models import Community, Section
 from server.place import service as place
@@ -122,7 +122,7 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
         raise Invalid("所选片区不存在或已停用", errors={"section_id": ["unknown section"]})
     community = section.grid.community
     if resident is not None:
-        _check_open_cap(resident)
+        _check_open_cap(resident)  # early and cheap: a clear answer before WeChat is asked
     if stop is not None:
         hop = stop
     elif reporter is not None:
@@ -137,6 +137,10 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     author = resident or reporter or author
     # Content security before the first write: risky text is refused (422).
     screen = security.screen_text(author=author, text=description, now=now)
+    if resident is not None:
+        # Again behind the resident's row lock: submissions at once cannot all pass the cap.
+        lock_rows(User, User.id == resident.id)
+        _check_open_cap(resident)
     request = Request(
         no=_next_number(community, now),
         community_id=community.id,

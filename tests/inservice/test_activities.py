@@ -141,3 +141,20 @@ def test_many_racing_for_the_last_seat_yield_one_success(world):
     live = db.session.scalars(select(Signup).where(Signup.activity_id == aid,
                                                    Signup.status == "signed_up")).all()
     assert len(live) == 2
+
+
+def test_signing_up_again_at_once_after_a_withdrawal_takes_one_seat(world):
+    """Withdrawn, then three sign-ups at once by the same member: one succeeds, the seat count
+    stays true (it once leaked two seats for good)."""
+    aid = make_activity(world, capacity=5)["id"]
+    member = world.as_("demo-member-b")
+    assert member.post(f"/api/v1/activities/{aid}/signup").status == 200
+    assert member.post(f"/api/v1/activities/{aid}/withdraw").status == 200
+    token = member.token
+    db.session.remove()
+    answers = race(world.app, [lambda client: Api(client, token).post(
+        f"/api/v1/activities/{aid}/signup") for _ in range(3)])
+    assert sorted((a.status, a.code) for a in answers) == [(200, 0), (409, 40955), (409, 40955)]
+    db.session.expire_all()
+    assert db.session.get(Activity, aid).taken == 1
+    assert db.session.scalar(select(Signup.status).where(Signup.activity_id == aid)) == "signed_up"

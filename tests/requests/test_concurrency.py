@@ -10,6 +10,7 @@ from seed.loader import load_accounts
 from server.extensions import db
 from server.requests.models import Event, Request
 from tests.factories import Api
+from tests.races import race
 
 RACERS = 8
 
@@ -55,3 +56,20 @@ def test_many_members_accept_at_once_and_exactly_one_wins(world, app):
     request = db.session.get(Request, rid)
     winner_id = Api(app.test_client(), winners[0][2]).get("/api/v1/me").data["id"]
     assert request.status == "accepted" and request.handler_id == winner_id
+
+
+def test_submissions_at_once_cannot_pass_the_open_request_cap(world, app, monkeypatch):
+    """Cap 3, one open already, five at once: two more are accepted, three refused (it once let
+    all five through)."""
+    monkeypatch.setitem(app.config, "MAX_OPEN_REQUESTS", 3)
+    world.submit()
+    token = world.as_("demo-resident").token
+    resident = world.user("demo-resident").id
+    body = {"category_code": "sanitation", "description": "楼道里堆满了杂物，影响通行",
+            "section_id": world.section.id}
+    db.session.remove()
+    answers = race(app, [lambda client: Api(client, token).post("/api/v1/requests", body)
+                         for _ in range(5)])
+    assert sorted((a.status, a.code) for a in answers) == [(201, 0)] * 2 + [(409, 40906)] * 3
+    assert db.session.scalar(select(func.count()).select_from(Request).where(
+        Request.resident_id == resident)) == 3
