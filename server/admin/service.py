@@ -24,6 +24,7 @@ from server.extensions import db
 from server.grid.enums import Post
 from server.grid.models import Community, Grid, Section, Street, Team
 from server.place import index as place_index
+from server.requests import escalation
 from server.requests.enums import Hop
 
 # --- powers -----------------------------------------------------------------------------------
@@ -216,20 +217,44 @@ def create_section(*, actor: User, grid_id: int, name: str, now: datetime) -> Se
 
 def update_section(*, actor: User, section_id: int, changes: dict, now: datetime) -> Section:
     """Rename, retire or restore a section, or move it to another grid of its community
-    (``grid_id``): its B-post team, people and requests stay with it, and from now on its
-    A-post hop is the new grid's team (dispatch and escalation look the grid up)."""
+    (``grid_id``, see ``move_section``)."""
     require_admin(actor)
     section = _get(Section, section_id, "片区不存在")
-    grid_id = changes.get("grid_id")
-    if grid_id is not None and grid_id != section.grid_id:
+    changes = dict(changes)
+    grid_id = changes.pop("grid_id", None)
+    moved = grid_id is not None and grid_id != section.grid_id
+    if moved:
         grid = db.session.get(Grid, grid_id)
         if grid is None or grid.community_id != section.grid.community_id:
             raise Invalid("只能移到本社区的网格", errors={"grid_id": ["not a grid of this community"]})
-        if not grid.is_active:
-            raise Conflict("网格已停用，不能移入片区", code=Code.PARENT_RETIRED)
-    return _update(section, changes, actor=actor, subject="section",
-                   community_id=section.grid.community_id, now=now,
-                   conflict_msg="该网格已有同名片区")
+        move_section(section, grid, actor=actor, now=now)
+    _update(section, changes, actor=actor, subject="section",
+            community_id=section.grid.community_id, now=now,
+            conflict_msg="该网格已有同名片区")
+    if moved:
+        commit_or_conflict("该网格已有同名片区")
+    return section
+
+
+def move_section(section: Section, grid: Grid, *, actor: User | None, now: datetime) -> list[str]:
+    """Move a section to another (active) grid of its community; no commit. Its B-post team,
+    people and history stay with it; from now on its A-post hop is the new grid's team
+    (dispatch and escalation look the grid up), and its requests still waiting at the old
+    grid's A team (not accepted) follow to the new one. Returns the numbers of those."""
+    if not grid.is_active:
+        raise Conflict("网格已停用，不能移入片区", code=Code.PARENT_RETIRED)
+    if db.session.scalar(select(Section.id).where(Section.grid_id == grid.id,
+                                                  Section.name == section.name)) is not None:
+        raise Conflict("该网格已有同名片区", code=Code.DUPLICATE, errors={"grid_id": ["name taken"]})
+    from_grid_id = section.grid_id
+    section.grid_id = grid.id
+    audit(actor=actor, action="section.update", subject="section", subject_id=section.id,
+          community_id=grid.community_id, data={"grid_id": grid.id}, now=now)
+    with db.session.no_autoflush:
+        place_index.bump(now)
+    db.session.flush()
+    db.session.expire(section, ["grid"])
+    return escalation.follow_moved_section(section, from_grid_id=from_grid_id, now=now)
 
 
 def create_team(*, actor: User, grid_id: int | None = None, section_id: int | None = None,

@@ -52,6 +52,7 @@ _TOLD = {Action.SUBMIT, Action.ACCEPT, Action.CANCEL, Action.REOPEN, Action.PROG
 ACTION_LABELS = {
     Action.SUBMIT: "已受理，已派单",
     Action.ESCALATE_HOP: "超时未接单，已转派",
+    Action.REROUTE: "片区调整，已转派新网格",
     Action.ACCEPT: "已接单",
     Action.CANCEL: "已撤回",
     Action.PROGRESS: "办理进展",
@@ -135,6 +136,7 @@ def service_request(request: Request, *, section: Section, teams: dict[int, Team
 UPDATE_STATUS = {
     Action.SUBMIT: "OPEN",
     Action.ESCALATE_HOP: "OPEN",
+    Action.REROUTE: "OPEN",
     Action.ACCEPT: "ACTION_SCHEDULED",
     Action.ASSIGN: "ACTION_SCHEDULED",
     Action.PROGRESS: "IN_PROGRESS",

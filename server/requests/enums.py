@@ -37,6 +37,7 @@ STATUS_LABELS = {
 class Action(StrEnum):
     SUBMIT = "submit"
     ESCALATE_HOP = "escalate_hop"  # system: moves unaccepted work to the next hop
+    REROUTE = "reroute"  # system: its section moved to another grid; unaccepted work follows
     ACCEPT = "accept"
     CANCEL = "cancel"
     PROGRESS = "progress"

@@ -7,16 +7,17 @@ Jobs take ``now`` and are idempotent and state-based: a request moves only throu
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import lazyload
 
+from server.duty import queries as duty
 from server.errors import Conflict
 from server.extensions import db
-from server.grid.models import Section
+from server.grid.models import Section, Team
 from server.requests import dispatch, notices, workflow
 from server.requests.enums import OPEN_STATUSES, Action, Hop, Relation, Status
 from server.requests.lights import Light, red_clause
@@ -85,6 +86,46 @@ def _escalate_one(request_id: int, now: datetime) -> int:
         moved += 1
     if moved:
         notices.new_task(request, now=now)
+    return moved
+
+
+# --- a section moved to another grid -------------------------------------------------------
+
+
+def follow_moved_section(section: Section, *, from_grid_id: int, now: datetime) -> list[str]:
+    """After ``section`` moved to another grid: its requests waiting at the old grid's A team
+    (dispatched, not accepted) go to the new grid's A team, with a fresh accept deadline (or
+    onward, as dispatch does, when nobody there is on duty). Accepted work stays with its
+    handler; the timeline records each move. The caller commits; returns the numbers moved.
+    """
+    old_team_id = db.session.scalar(select(Team.id).where(Team.grid_id == from_grid_id))
+    if old_team_id is None:
+        return []
+    waiting = list(db.session.scalars(
+        select(Request).where(Request.section_id == section.id, Request.team_id == old_team_id,
+                              Request.status == Status.DISPATCHED).order_by(Request.id)))
+    moved = []
+    for request in waiting:
+        team = dispatch.hop_target(Hop.A, section=section)
+        if team is not None and duty.on_duty_user_ids(team.id, now):
+            stop = dispatch.Stop(Hop.A, team, now,
+                                 now + timedelta(minutes=request.category.accept_minutes))
+        else:
+            stop = dispatch.next_stop(category=request.category, section=section, after=Hop.A,
+                                      at=now)
+        number = request.no
+        data = {"from_team_id": old_team_id, "team_id": stop.team.id if stop.team else None,
+                "from_grid_id": from_grid_id, "grid_id": section.grid_id, "to_hop": stop.hop.value,
+                "skipped": [h.value for h in stop.skipped]}
+        try:
+            with db.session.begin_nested():
+                workflow.apply(request, Action.REROUTE, actor_id=None, relation=Relation.SYSTEM,
+                               now=now, data=data,
+                               changes={**stop.columns(), "grid_id": section.grid_id})
+        except Conflict:  # accepted (or moved on) while we looked: it stays where it went
+            continue
+        notices.new_task(request, now=now)
+        moved.append(number)
     return moved
 
 

@@ -39,6 +39,7 @@ TABLE: dict[tuple[Status, Action], Rule] = {
     (S.DISPATCHED, A.ACCEPT): _rule(S.ACCEPTED, R.TEAM),
     (S.DISPATCHED, A.CANCEL): _rule(S.CANCELLED, R.OWNER),
     (S.DISPATCHED, A.ESCALATE_HOP): _rule(None, R.SYSTEM),
+    (S.DISPATCHED, A.REROUTE): _rule(None, R.SYSTEM),
     **{(s, A.PROGRESS): _rule(S.IN_PROGRESS, R.HANDLER) for s in _HELD},
     **{(s, A.RESOLVE): _rule(S.RESOLVED, R.HANDLER) for s in _HELD},
     # The committee records a department's result after a whistle (吹哨 → 报到).

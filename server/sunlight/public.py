@@ -39,6 +39,7 @@ SUBMIT_LABELS = {TASK: "社区两委下达任务（责任上单）", PATROL: "�
 ACTION_LABELS = {  # every action, so that no step of a public timeline shows a code
     Action.SUBMIT: "居民提交诉求",
     Action.ESCALATE_HOP: "超时未接单，转派",
+    Action.REROUTE: "片区调整至新网格，转派",
     Action.ACCEPT: "接单",
     Action.CANCEL: "居民撤回",
     Action.PROGRESS: "办理进展",

@@ -41,6 +41,10 @@ def _walk(world, clock) -> list[str]:
         answer = who.post(f"/api/v1/requests/{rid}/{path}", body)
         assert answer.status == 200, (path, answer.body)
     cancelled = world.submit()
+    admin = world.as_("demo-admin")  # its section moves to another grid: the request follows
+    grid = admin.post(f"/api/v1/admin/communities/{world.community.id}/grids", {"name": "新建网格九"})
+    assert admin.call("PATCH", f"/api/v1/admin/sections/{world.section.id}",
+                      json={"grid_id": grid.data["id"]}).status == 200
     assert resident.post(f"/api/v1/requests/{cancelled['id']}/cancel", {}).status == 200
     rejected = world.submit()
     assert committee.post(f"/api/v1/requests/{rejected['id']}/reject", {"reason": "非本社区事项"}).status == 200
