@@ -88,6 +88,7 @@ class Code(IntEnum):
     CARD_EXPIRED = 40982, "the card has expired"
     CARD_RULE_RETIRED = 40983, "the warning rule is retired"
     DIRECTIVE_DESIGNATED = 40990, "the community already named who answers for the task"
+    WRITE_RACE = 40991, "a concurrent write took the same unique row first (retry after refreshing)"
     # 422
     IDEMPOTENCY_KEY_REUSED = 42201, "Idempotency-Key reused with another body"
     IMAGE_TOO_MANY_PIXELS = 42202, "image has too many pixels"

@@ -21,7 +21,7 @@ from flask.sessions import SessionInterface
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -261,6 +261,11 @@ def register_error_handlers(app) -> None:
             db.session.remove()
         if isinstance(error, HTTPException):
             return app.extensions["api"].handle_http_exception(error)
+        if isinstance(error, IntegrityError):
+            # Two writers raced for the same unique row (the same category code, the same person
+            # twice): the database kept one; the loser's transaction is undone, a clear 409.
+            log.warning("write refused by a database constraint: %s", type(error.orig).__name__)
+            return error_response(409, Code.WRITE_RACE, "数据已被同时提交，请刷新后重试")
         if isinstance(error, PoolTimeout):
             # Every pooled connection is busy: an overload, not a fault; the client retries.
             log.error("database pool exhausted")

@@ -11,6 +11,7 @@ from server.extensions import db
 from server.inservice.models import Activity, Signup
 from tests.factories import Api
 from tests.inservice.conftest import approved, make_activity, post_activity
+from tests.races import race
 
 
 def test_sign_up_attend_and_be_credited(world, clock):
