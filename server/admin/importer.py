@@ -224,6 +224,13 @@ def _parse_row(line: int, cells: list[str],
     return row, errors
 
 
+def _disagrees(seen: dict, key: str, value: str, line: int) -> tuple[str, int] | None:
+    """The first row's (value, line) for ``key`` when this row says otherwise; the first row
+    for a key sets what the key means for the whole file."""
+    first = seen.setdefault(key, (value, line))
+    return first if first[0] != value else None
+
+
 def _check_against(rows: list[Row], known: _Known) -> list[RowError]:
     """Rules across rows and against the database: names agree, retired places take nobody."""
     errors: list[RowError] = []
@@ -232,8 +239,7 @@ def _check_against(rows: list[Row], known: _Known) -> list[RowError]:
     phones: dict[str, tuple[str, int]] = {}
     for row in rows:
         if row.street:
-            first = streets.setdefault(row.community_code, (row.street, row.line))
-            if first[0] != row.street:
+            if first := _disagrees(streets, row.community_code, row.street, row.line):
                 errors.append(RowError(
                     row.line, "street",
                     f"社区编码 {row.community_code} 在第{first[1]}行属于街道「{first[0]}」",
@@ -242,15 +248,13 @@ def _check_against(rows: list[Row], known: _Known) -> list[RowError]:
             if street is not None and not street.is_active:
                 errors.append(RowError(row.line, "street", "街道已停用", "the street is retired"))
         if row.community_name:
-            first = names.setdefault(row.community_code, (row.community_name, row.line))
-            if first[0] != row.community_name:
+            if first := _disagrees(names, row.community_code, row.community_name, row.line):
                 errors.append(RowError(
                     row.line, "community_name",
                     f"社区编码 {row.community_code} 在第{first[1]}行的名称是「{first[0]}」",
                     f"community {row.community_code} has another name on line {first[1]}"))
         if row.phone:
-            first = phones.setdefault(row.phone, (row.name, row.line))
-            if first[0] != row.name:
+            if first := _disagrees(phones, row.phone, row.name, row.line):
                 errors.append(RowError(row.line, "phone", f"该手机号在第{first[1]}行登记为另一姓名",
                                        f"this phone has another name on line {first[1]}"))
             community = known.communities.get(row.community_code)
