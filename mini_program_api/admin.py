@@ -373,10 +373,12 @@ def import_structure(args, _files):
 
     Every bad row comes back in ``errors.rows`` (line, column, reason in zh and en) and
     nothing is written unless the whole file is valid; ``?dry_run=true`` only checks.
+    ``?prune=true`` retires what the file's communities no longer list (``retired``).
     """
     upload = _uploaded()
     report = importer.import_structure(filename=upload.filename or "", data=upload.read(),
-                                       dry_run=args["dry_run"], **_ctx())
+                                       dry_run=args["dry_run"], prune=args["prune"],
+                                       **_ctx())
     if not report.ok:
         raise Invalid("导入文件有误，未写入任何数据", code=Code.IMPORT_INVALID,
                       errors={"rows": [e.as_dict() for e in report.errors]})
@@ -400,7 +402,8 @@ def import_boundaries(args, _files):
     upload = _uploaded()
     report = boundaries.import_boundaries(filename=upload.filename or "", data=upload.read(),
                                           coord_system=args["coord_system"],
-                                          dry_run=args["dry_run"], **_ctx())
+                                          dry_run=args["dry_run"], prune=args["prune"],
+                                       **_ctx())
     if not report.ok:
         raise Invalid("边界文件有误，未写入任何数据", code=Code.BOUNDARY_FILE_INVALID,
                       errors={"features": [e.as_dict() for e in report.errors]})

@@ -338,6 +338,18 @@ class ImportFileIn(ma.Schema):
 
 class ImportArgs(StrictSchema):
     dry_run = ma.fields.Boolean(load_default=False)
+    prune = ma.fields.Boolean(load_default=False, metadata={
+        "description": "sync mode: within the communities the file names (no other), retire "
+                       "the grids, sections, teams and posts it does not list; refused (42220) "
+                       "while open requests are in such a place or held by its teams"})
+
+
+class _Retired(ma.Schema):
+    grids = ma.fields.List(ma.fields.Dict())
+    sections = ma.fields.List(ma.fields.Dict())
+    teams = ma.fields.List(ma.fields.Dict())
+    posts = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "team posts retired: team, person_id, masked name and phone"})
 
 
 class ImportOut(ma.Schema):
@@ -345,3 +357,9 @@ class ImportOut(ma.Schema):
     dry_run = ma.fields.Boolean()
     counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
                             metadata={"description": "rows created (all 0 on a re-import)"})
+    prune = ma.fields.Boolean()
+    moved = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "sections moved to another grid: community_code, section, from_grid, "
+                       "to_grid"})
+    retired = ma.fields.Nested(_Retired, metadata={
+        "description": "with prune: what is (or on a dry run would be) retired"})

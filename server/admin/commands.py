@@ -24,15 +24,35 @@ def _progress(items, length: int, label: str):
 @cli.command("structure")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and count, then write nothing.")
-def structure(file: Path, dry_run: bool):
+@click.option("--prune", is_flag=True,
+              help="Sync mode: within the communities FILE names (no other), retire the grids, "
+                   "sections, teams and posts it does not list; refused while open work is there.")
+def structure(file: Path, dry_run: bool, prune: bool):
     """Communities, grids, sections, A/B teams and their people from FILE (.xlsx or .csv).
 
     Every bad row is listed and nothing is written unless the whole file is valid.
-    Importing the same file again changes nothing.
+    Importing the same file again changes nothing. A section listed under another grid of
+    its community (and no longer under its own) moves there.
     """
     report = importer.import_structure(filename=file.name, data=file.read_bytes(), actor=None,
-                                       now=clock.now(), dry_run=dry_run, track=_progress)
+                                       now=clock.now(), dry_run=dry_run, prune=prune,
+                                       track=_progress)
+    if report.ok:
+        verb = "将" if dry_run else "已"
+        for move in report.moved:
+            click.echo(f"{verb}移动片区 move section {move['community_code']}/{move['from_grid']}/"
+                       f"{move['section']} → {move['to_grid']}")
+        for line in _retired_lines(report.retired):
+            click.echo(f"{verb}停用 retire {line}")
     _finish(report, f"{report.rows} rows", "+", dry_run)
+
+
+def _retired_lines(retired: dict) -> list[str]:
+    return ([f"grid {g['community_code']}/{g['name']}" for g in retired.get("grids", [])]
+            + [f"section {s['community_code']}/{s['grid']}/{s['name']}"
+               for s in retired.get("sections", [])]
+            + [f"team {t['community_code']}/{t['name']}" for t in retired.get("teams", [])]
+            + [f"post {p['name']} {p['phone']} @ {p['team']}" for p in retired.get("posts", [])])
 
 
 def _finish(report, what: str, sign: str, dry_run: bool) -> None:

@@ -4,7 +4,10 @@ One row per place or per person's post (see ``seed/structure_template.csv``). Th
 is validated first and every bad row is reported with its line number and a reason in
 Chinese and English; nothing is written unless the whole file is valid. Writing looks every
 natural key up first (community code, grid name, section name, phone), so importing the same
-file again changes nothing.
+file again changes nothing. A section the file lists under another grid of its community (and
+no longer under its own) moves there. In sync mode (``prune``) the file is the whole truth
+about each community it names and says nothing about any other: what those communities no
+longer list is retired, unless open work is still there (see docs/admin.md).
 """
 
 from __future__ import annotations
@@ -17,14 +20,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from server.accounts.models import User
 from server.admin import people, service
-from server.admin.models import Person
+from server.admin.models import Person, PersonPost
 from server.extensions import db
 from server.grid.enums import Post
-from server.grid.models import Community, Grid, Section, Street, Team
+from server.grid.models import Community, Grid, Section, Street, Team, TeamMember
+from server.place import index as place_index
+from server.privacy import mask_name, mask_phone
+from server.requests.enums import OPEN_STATUSES, Status
+from server.requests.models import Request
 
 MAX_ROWS = 100_000
 COMMITTEE = "committee"
@@ -80,6 +87,9 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     dry_run: bool = False
+    prune: bool = False
+    moved: list[dict] = field(default_factory=list)  # sections moved to another grid
+    retired: dict = field(default_factory=dict)  # what --prune retires, by kind
 
     @property
     def ok(self) -> bool:
@@ -247,12 +257,12 @@ def _check_against(rows: list[Row], known: _Known) -> list[RowError]:
             street = known.streets.get(row.street)
             if street is not None and not street.is_active:
                 errors.append(RowError(row.line, "street", "街道已停用", "the street is retired"))
-        if row.community_name:
-            if first := _disagrees(names, row.community_code, row.community_name, row.line):
-                errors.append(RowError(
-                    row.line, "community_name",
-                    f"社区编码 {row.community_code} 在第{first[1]}行的名称是「{first[0]}」",
-                    f"community {row.community_code} has another name on line {first[1]}"))
+        if row.community_name and (
+                first := _disagrees(names, row.community_code, row.community_name, row.line)):
+            errors.append(RowError(
+                row.line, "community_name",
+                f"社区编码 {row.community_code} 在第{first[1]}行的名称是「{first[0]}」",
+                f"community {row.community_code} has another name on line {first[1]}"))
         if row.phone:
             if first := _disagrees(phones, row.phone, row.name, row.line):
                 errors.append(RowError(row.line, "phone", f"该手机号在第{first[1]}行登记为另一姓名",
@@ -325,13 +335,205 @@ def validate(table: list[list[str]], *,
     return rows, sorted(errors, key=lambda e: e.line)
 
 
+# --- moves and pruning ---------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What the file changes besides what it adds: sections it moves to another grid and, with
+    ``prune``, the places, teams and posts of its communities that it no longer lists."""
+
+    moves: dict[tuple[str, str, str], Section] = field(default_factory=dict)  # (code, grid, section)
+    grids: list[Grid] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    teams: list[Team] = field(default_factory=list)
+    posts: list[PersonPost] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _plan(rows: list[Row], known: _Known, *, prune: bool) -> Plan:
+    plan = Plan()
+    grids_by_id = {g.id: g for g in known.grids.values()}
+    listed: dict[str, set[tuple[str, str]]] = {}  # community code -> (grid, section) in the file
+    for row in rows:
+        listed.setdefault(row.community_code, set()).add((row.grid, row.section))
+    first_line: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        if row.section:
+            first_line.setdefault((row.community_code, row.grid, row.section), row.line)
+    for (code, grid_name, name), line in first_line.items():
+        community = known.communities.get(code)
+        if community is None:
+            continue
+        grid = known.grids.get((community.id, grid_name))
+        if grid is not None and (grid.id, name) in known.sections:
+            continue  # where the file says it is already
+        # A section the file lists under another grid only (and no longer under its own) moves.
+        candidates = [s for (grid_id, section_name), s in known.sections.items()
+                      if section_name == name and s.is_active
+                      and grids_by_id[grid_id].community_id == community.id
+                      and (grids_by_id[grid_id].name, name) not in listed[code]]
+        if len(candidates) > 1:
+            plan.errors.append(RowError(
+                line, "section", "本社区多个网格都有同名片区，无法判断要移动哪一个",
+                "sections of this name are in several grids; which one moves is unclear"))
+        elif candidates:
+            plan.moves[(code, grid_name, name)] = candidates[0]
+    if prune:
+        _prune_plan(plan, rows, known, grids_by_id)
+    return plan
+
+
+def _prune_plan(plan: Plan, rows: list[Row], known: _Known, grids_by_id: dict) -> None:
+    """Within each community of the file (and no other): the grids, sections, teams and posts
+    it does not list retire; a place whose retiring leaves open work behind is refused."""
+    moving = {s.id: grid for (code, grid, _), s in plan.moves.items()}
+    by_code: dict[str, list[Row]] = {}
+    for row in rows:
+        by_code.setdefault(row.community_code, []).append(row)
+    retiring_sections: set[int] = set()
+    sections_by_id = {s.id: s for s in known.sections.values()}
+    for code, its_rows in by_code.items():
+        community = known.communities.get(code)
+        if community is None:
+            continue
+        grid_names = {r.grid for r in its_rows if r.grid}
+        pairs = {(r.grid, r.section) for r in its_rows if r.section}
+        posts = {(r.post, r.grid, r.section if r.post == Post.B else "", r.phone)
+                 for r in its_rows if r.post in (Post.A, Post.B)}
+        grids = [g for g in grids_by_id.values() if g.community_id == community.id]
+        for grid in grids:
+            if grid.is_active and grid.name not in grid_names:
+                plan.grids.append(grid)
+        gone = {g.id for g in plan.grids}
+        for (grid_id, name), section in known.sections.items():
+            grid = grids_by_id[grid_id]
+            if (grid.community_id != community.id or not section.is_active
+                    or section.id in moving):
+                continue
+            if grid.id in gone or (grid.name, name) not in pairs:
+                plan.sections.append(section)
+                retiring_sections.add(section.id)
+        teams = [t for t in known.a_teams.values() if t.community_id == community.id] + [
+            t for t in known.b_teams.values() if t.community_id == community.id]
+        for team in sorted(teams, key=lambda t: t.id):
+            if team.is_active and (team.grid_id in gone or team.section_id in retiring_sections):
+                plan.teams.append(team)
+        closing = {t.id for t in plan.teams}
+        for team in teams:
+            if team.section_id is not None:
+                section = sections_by_id[team.section_id]
+                key = (Post.B, moving.get(section.id, grids_by_id[section.grid_id].name),
+                       section.name)
+            else:
+                key = (Post.A, grids_by_id[team.grid_id].name, "")
+            for post in db.session.scalars(select(PersonPost).where(
+                    PersonPost.team_id == team.id, PersonPost.is_active.is_(True))
+                    .order_by(PersonPost.id)):
+                if team.id in closing or (*key, post.person.phone) not in posts:
+                    plan.posts.append(post)
+    plan.errors += _open_work(plan, known, grids_by_id, set(moving))
+
+
+def _open_work(plan: Plan, known: _Known, grids_by_id: dict, moving: set[int]) -> list[RowError]:
+    """A place is not retired while open requests are in it or held by its teams."""
+    section_ids = {s.id for s in plan.sections}
+    team_ids = {t.id for t in plan.teams}
+    if not section_ids and not team_ids:
+        return []
+    waiting_to_follow = (Request.status == Status.DISPATCHED) & Request.section_id.in_(moving)
+    found = db.session.scalars(
+        select(Request).where(Request.status.in_(OPEN_STATUSES),
+                              or_(Request.section_id.in_(section_ids),
+                                  Request.team_id.in_(team_ids) & ~waiting_to_follow))
+        .order_by(Request.id))
+    held: dict[tuple[str, int], list[str]] = {}
+    for request in found:
+        where = (("section", request.section_id) if request.section_id in section_ids
+                 else ("team", request.team_id))
+        held.setdefault(where, []).append(request.no)
+    community_code = {c.id: c.code for c in known.communities.values()}
+    teams = {t.id: t for t in plan.teams}
+    sections = {s.id: s for s in plan.sections}
+    errors = []
+    for (kind, place_id), numbers in sorted(held.items()):
+        if kind == "section":
+            section = sections[place_id]
+            grid = grids_by_id[section.grid_id]
+            zh_place, en_place = f"片区「{grid.name}/{section.name}」", f"section {grid.name}/{section.name}"
+        else:
+            team = teams[place_id]
+            zh_place, en_place = f"服务队「{team.name}」", f"team {team.name}"
+            grid = grids_by_id.get(team.grid_id) if team.grid_id else None
+        code = community_code.get(grid.community_id if grid else teams[place_id].community_id)
+        listed = "、".join(numbers)
+        errors.append(RowError(
+            None, kind if kind == "section" else "grid",
+            f"社区 {code} 的{zh_place}仍有未办结的诉求，不能停用：{listed}",
+            f"{en_place} of community {code} still has open requests, so it cannot be retired: "
+            + ", ".join(numbers)))
+    return errors
+
+
+def _retire(plan: Plan, *, actor: User | None, now: datetime) -> None:
+    """Retire what the plan says (never delete); each retirement audited, people's team
+    memberships ended (the member role goes with the last)."""
+    for kind, rows in (("grid", plan.grids), ("section", plan.sections), ("team", plan.teams)):
+        for row in rows:
+            row.is_active = False
+            community_id = row.community_id if kind != "section" else \
+                db.session.get(Grid, row.grid_id).community_id
+            service.audit(actor=actor, action=f"{kind}.retire", subject=kind, subject_id=row.id,
+                          community_id=community_id, data={"is_active": False, "via": "import"},
+                          now=now)
+    for post in plan.posts:
+        post.is_active = False
+        team = db.session.get(Team, post.team_id)
+        user = db.session.get(User, post.person.user_id) if post.person.user_id else None
+        if user is not None:
+            people._leave(user, team, actor=actor, now=now)
+        service.audit(actor=actor, action="member.remove", subject="team", subject_id=team.id,
+                      person_id=post.person_id, user_id=user.id if user else None,
+                      community_id=team.community_id, data={"post": team.post, "via": "import"},
+                      now=now)
+    for team in plan.teams:  # members who came another way (an in-service approval) leave too
+        for member in db.session.scalars(select(TeamMember).where(
+                TeamMember.team_id == team.id, TeamMember.is_active.is_(True))):
+            people._leave(db.session.get(User, member.user_id), team, actor=actor, now=now)
+    if plan.grids or plan.sections:
+        with db.session.no_autoflush:
+            place_index.bump(now)
+    db.session.flush()
+
+
+def _describe(plan: Plan, known: _Known) -> dict:
+    """What a prune retires, named for the operator (people masked)."""
+    grids_by_id = {g.id: g for g in known.grids.values()}
+    codes = {c.id: c.code for c in known.communities.values()}
+    teams = {t.id: t for t in [*known.a_teams.values(), *known.b_teams.values()]}
+    return {
+        "grids": [{"id": g.id, "community_code": codes[g.community_id], "name": g.name}
+                  for g in plan.grids],
+        "sections": [{"id": s.id, "community_code": codes[grids_by_id[s.grid_id].community_id],
+                      "grid": grids_by_id[s.grid_id].name, "name": s.name}
+                     for s in plan.sections],
+        "teams": [{"id": t.id, "community_code": codes[t.community_id], "post": t.post,
+                   "name": t.name} for t in plan.teams],
+        "posts": [{"team_id": p.team_id, "team": teams[p.team_id].name, "person_id": p.person_id,
+                   "name": mask_name(p.person.name), "phone": mask_phone(p.person.phone)}
+                  for p in plan.posts],
+    }
+
+
 # --- writing ------------------------------------------------------------------------------------
 
 
-def _write(rows: list[Row], *, actor: User | None, now: datetime, track: Track, dry_run: bool) -> dict:
+def _write(rows: list[Row], plan: Plan, moved: list[dict], *, actor: User | None,
+           now: datetime, track: Track, dry_run: bool) -> dict:
     known = _Known()
     counts = dict.fromkeys(("streets", "communities", "grids", "sections", "teams", "people",
-                            "posts", "committee_seats", "linked", "updated"), 0)
+                            "posts", "committee_seats", "linked", "updated", "moved",
+                            "rerouted"), 0)
     names = {r.community_code: r.community_name for r in rows if r.community_name}
     streets = {r.community_code: _street(known, r.street, counts) for r in rows if r.street}
     label = "试写（不保存） rehearsing, nothing kept" if dry_run else "写入 writing"
@@ -360,6 +562,15 @@ def _write(rows: list[Row], *, actor: User | None, now: datetime, track: Track, 
                                                            grid=grid)
                 counts["teams"] += 1
         if row.section:
+            moving = plan.moves.pop((community.code, row.grid, row.section), None)
+            if moving is not None:
+                moved.append({"community_code": community.code, "section": row.section,
+                              "from_grid": db.session.get(Grid, moving.grid_id).name,
+                              "to_grid": grid.name})
+                del known.sections[(moving.grid_id, moving.name)]
+                counts["rerouted"] += len(service.move_section(moving, grid, actor=actor,
+                                                               now=now))
+                known.sections[(grid.id, moving.name)] = moving
             section = _place(known.sections, (grid.id, row.section), counts, "sections",
                              lambda g=grid, r=row: Section(grid_id=g.id, name=r.section))
             if section.id not in known.b_teams:
@@ -381,6 +592,7 @@ def _write(rows: list[Row], *, actor: User | None, now: datetime, track: Track, 
                 team = known.a_teams[grid.id] if row.post == Post.A else known.b_teams[section.id]
                 counts["posts"] += people.add_post(person, team, actor=actor, now=now,
                                                    via="import")
+    counts["moved"] = len(moved)
     return counts
 
 
@@ -412,14 +624,18 @@ def _place(index: dict, key, counts: dict, name: str, make):
 
 
 def import_structure(*, filename: str, data: bytes, actor: User | None, now: datetime,
-                     dry_run: bool = False, track: Track = no_track) -> ImportReport:
+                     dry_run: bool = False, prune: bool = False,
+                     track: Track = no_track) -> ImportReport:
     """Validate the whole file, then write it in one transaction (or roll back a dry run).
 
+    ``prune`` (sync mode): within the communities the file names, and no other, the grids,
+    sections, teams and posts it does not list are retired; a place with open work is refused
+    (an error naming the requests) and then nothing is written.
     ``actor`` is the admin calling through the API, or None for the operator's command.
     """
     if actor is not None:
         service.require_admin(actor)
-    report = ImportReport(dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run, prune=prune)
     try:
         table = read_table(filename, data)
     except ValueError as exc:
@@ -430,11 +646,23 @@ def import_structure(*, filename: str, data: bytes, actor: User | None, now: dat
     report.rows = len(rows)
     if report.errors:
         return report
+    known = _Known()
+    plan = _plan(rows, known, prune=prune)
+    if plan.errors:
+        report.errors = sorted(plan.errors, key=lambda e: (e.line or 0))
+        return report
+    if prune:
+        report.retired = _describe(plan, known)
     try:
-        report.counts = _write(rows, actor=actor, now=now, track=track, dry_run=dry_run)
+        report.counts = _write(rows, plan, report.moved, actor=actor, now=now, track=track,
+                               dry_run=dry_run)
+        if prune:
+            _retire(plan, actor=actor, now=now)
+            report.counts.update({f"{kind}_retired": len(items)
+                                  for kind, items in report.retired.items()})
         service.audit(actor=actor, action="import.structure", subject="import", now=now,
                       data={"file": Path(filename).name[:100], "rows": report.rows,
-                            "dry_run": dry_run, **report.counts})
+                            "dry_run": dry_run, "prune": prune, **report.counts})
         if dry_run:
             db.session.rollback()
         else:
