@@ -392,7 +392,7 @@ def import_structure(args, _files):
 @blp.response(200, place_schemas.BoundaryImportOut)
 @blp.errors(403, 413, 422)
 def import_boundaries(args, _files):
-    """Load section boundaries from a GeoJSON or KML file (admin), in the coordinate system
+    """Load section boundaries from a GeoJSON, KML or zipped Shapefile (admin), in the coordinate system
     given by ``?coord_system=`` (wgs84 by default).
 
     Every problem comes back per feature in ``errors.features`` (reason in zh and en) and
@@ -402,8 +402,7 @@ def import_boundaries(args, _files):
     upload = _uploaded()
     report = boundaries.import_boundaries(filename=upload.filename or "", data=upload.read(),
                                           coord_system=args["coord_system"],
-                                          dry_run=args["dry_run"], prune=args["prune"],
-                                       **_ctx())
+                                          dry_run=args["dry_run"], **_ctx())
     if not report.ok:
         raise Invalid("边界文件有误，未写入任何数据", code=Code.BOUNDARY_FILE_INVALID,
                       errors={"features": [e.as_dict() for e in report.errors]})

@@ -91,6 +91,7 @@ def listing():
 @blp.response(200, DirectiveOut)
 @blp.errors(404)
 def detail(directive_id: int):
+    """One task with each community's owner and the state of its work."""
     now = clock.now()
     return service.view(service.get(user=current_user, directive_id=bounded_id(directive_id)), now)
 

@@ -25,6 +25,7 @@ from server.admin import service
 from server.admin.models import CommitteeSeat, Invitation, Person, PersonPost
 from server.errors import Code, Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
+from server.grid import hooks as grid_hooks
 from server.grid.models import Team, TeamMember
 from server.http import keyset_page
 from server.privacy import mask_phone, normalize_phone
@@ -153,6 +154,7 @@ def _leave(user: User, team: Team, *, actor: User | None, now: datetime) -> bool
         return False
     membership.is_active = False
     db.session.flush()
+    grid_hooks.member_left(user_id=user.id, community_id=team.community_id, now=now)
     still_serving = db.session.scalar(select(TeamMember.id).where(
         TeamMember.user_id == user.id, TeamMember.is_active.is_(True)).limit(1))
     if still_serving is None:

@@ -53,6 +53,7 @@ class Action(StrEnum):
     MODERATE = "moderate"  # committee clears content held by content security
     MERGE = "merge"  # committee closes a duplicate into its original (合并)
     ABSORB = "absorb"  # the original's side of a merge: a duplicate was merged into it
+    RELEASE = "release"  # system: its handler no longer serves in the community; to the committee
 
 
 # The channel of a report a member files on patrol (巡查上报): it has no resident, goes to the

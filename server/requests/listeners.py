@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from server.extensions import db
+from server.grid.hooks import MEMBER_LEFT
 from server.notifications.subscribe import TEMPLATE_VALUES
-from server.requests import content
+from server.requests import content, service
 from server.requests.enums import STATUS_LABELS, Status
 from server.requests.models import Request
 from server.wechat.web import push_event
@@ -27,4 +28,9 @@ def _template_values(*, request_id: int, tz) -> dict:
             if request.resolve_deadline else None}
 
 
-LISTENERS = {push_event("wxa_media_check"): _media_verdict, TEMPLATE_VALUES: _template_values}
+def _member_left(*, user_id: int, community_id: int, now: datetime) -> None:
+    service.release_held(user_id=user_id, community_id=community_id, now=now)
+
+
+LISTENERS = {push_event("wxa_media_check"): _media_verdict, TEMPLATE_VALUES: _template_values,
+             MEMBER_LEFT: _member_left}

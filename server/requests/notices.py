@@ -103,6 +103,13 @@ def red(request: Request, *, now: datetime) -> None:
     hooks.red_light(request, now)
 
 
+def released(request: Request, *, now: datetime) -> None:
+    """Its handler left the community's teams: the committee reassigns it."""
+    notify(user_ids=committee_ids(request.community_id), kind="handler_left",
+           title="诉求待重新指派", body=f"{_label(request)}的办理人已调离服务队，请重新指派",
+           now=now, request_id=request.id)
+
+
 def whistle_overdue(request: Request, department_name: str, *, now: datetime) -> None:
     notify(user_ids=committee_ids(request.community_id), kind="whistle_overdue",
            title="吹哨超时：部门未按时反馈", body=f"{_label(request)}已吹哨至{department_name}，"

@@ -31,7 +31,9 @@ def relations(request: Request, user: User) -> set[Relation]:
     found: set[Relation] = set()
     if request.resident_id == user.id:
         found.add(Relation.OWNER)
-    if request.handler_id == user.id:
+    # A handler stands as one only while they serve in the community: removed from its teams,
+    # they read nothing of the request any more (what they held went to the committee).
+    if request.handler_id == user.id and grid.active_member_team(user.id, request.community_id):
         found.add(Relation.HANDLER)
     if dispatch.eligible_team_ids(request) & grid.team_ids_of(user.id):
         found.add(Relation.TEAM)
@@ -303,3 +305,22 @@ def _check_reopen(request: Request, now: datetime) -> None:
     window = timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"])
     if request.closed_at is None or now - request.closed_at > window:
         raise Conflict("已超过可申请重办的期限", code=Code.STATUS_FORBIDS)
+
+
+def release_held(*, user_id: int, community_id: int, now: datetime) -> list[Request]:
+    """A member left every team of the community: what they held there (accepted or in
+    progress) goes back to the committee's desk through the state machine, the committee is
+    told. Work already resolved awaits the committee's review anyway; whistled work is the
+    department's."""
+    if grid.active_member_team(user_id, community_id) is not None:
+        return []  # still serving in another of the community's teams
+    held = list(db.session.scalars(select(Request).where(
+        Request.handler_id == user_id, Request.community_id == community_id,
+        Request.status.in_((Status.ACCEPTED, Status.IN_PROGRESS))).order_by(Request.id)))
+    for request in held:
+        workflow.apply(request, Action.RELEASE, actor_id=None, relation=Relation.SYSTEM, now=now,
+                       data={"member_id": user_id},
+                       changes={**dispatch.committee_desk(), "handler_id": None,
+                                "accepted_at": None})
+        notices.released(request, now=now)
+    return held

@@ -41,6 +41,8 @@ TABLE: dict[tuple[Status, Action], Rule] = {
     (S.DISPATCHED, A.ESCALATE_HOP): _rule(None, R.SYSTEM),
     (S.DISPATCHED, A.REROUTE): _rule(None, R.SYSTEM),
     **{(s, A.PROGRESS): _rule(S.IN_PROGRESS, R.HANDLER) for s in _HELD},
+    # Its handler left every team of the community: back to the committee's desk to reassign.
+    **{(s, A.RELEASE): _rule(S.DISPATCHED, R.SYSTEM) for s in _HELD},
     **{(s, A.RESOLVE): _rule(S.RESOLVED, R.HANDLER) for s in _HELD},
     # The committee records a department's result after a whistle (吹哨 → 报到).
     (S.REFERRED, A.RESOLVE): _rule(S.RESOLVED, R.COMMITTEE),

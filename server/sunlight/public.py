@@ -40,6 +40,7 @@ ACTION_LABELS = {  # every action, so that no step of a public timeline shows a 
     Action.SUBMIT: "居民提交诉求",
     Action.ESCALATE_HOP: "超时未接单，转派",
     Action.REROUTE: "片区调整至新网格，转派",
+    Action.RELEASE: "办理人已调离服务队，退回社区两委重新指派",
     Action.ACCEPT: "接单",
     Action.CANCEL: "居民撤回",
     Action.PROGRESS: "办理进展",

@@ -48,7 +48,11 @@ def _walk(world, clock) -> list[str]:
     assert resident.post(f"/api/v1/requests/{cancelled['id']}/cancel", {}).status == 200
     rejected = world.submit()
     assert committee.post(f"/api/v1/requests/{rejected['id']}/reject", {"reason": "非本社区事项"}).status == 200
-    return [first["no"], cancelled["no"], rejected["no"]]
+    released = world.submit(public=True)  # its handler leaves the team: back to the committee
+    assert world.as_("demo-member-b").post(f"/api/v1/requests/{released['id']}/accept").status == 200
+    assert committee.post(f"/api/v1/admin/teams/{world.team_b.id}/members/remove",
+                          {"user_id": world.user("demo-member-b").id}).status == 200
+    return [first["no"], cancelled["no"], rejected["no"], released["no"]]
 
 
 def _strings(value, key=None):
