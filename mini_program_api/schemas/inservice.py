@@ -207,6 +207,8 @@ class ReportRowOut(ma.Schema):
     requests_handled = ma.fields.Integer()
     requests_rated = ma.fields.Integer()
     satisfaction_rate = ma.fields.Float(allow_none=True)
+    yellow_cards = ma.fields.Integer(metadata={"description": "warning cards of the year (亮牌), not revoked"})
+    red_cards = ma.fields.Integer()
     evaluation = ma.fields.String(allow_none=True)
     evaluation_comment = ma.fields.String(allow_none=True)
 

@@ -10,6 +10,8 @@ from sqlalchemy import and_, func, or_, select
 
 from server.accounts import service as accounts
 from server.accounts.models import User
+from server.cards.enums import CardStatus, Colour, Level
+from server.cards.models import Card
 from server.errors import Forbidden, NotFound
 from server.extensions import db
 from server.http import keyset_page
@@ -150,6 +152,7 @@ def report_rows(user: User, *, year: int, work_unit: str | None) -> list[dict]:
     users = {u for u, _ in keys}
     hours, attended = _activity_totals(users, start, end)
     handled, rated, good = _request_totals(users, start, end)
+    yellow, red = _card_totals(users, start, end)
     grades = {e.registration_id: e for e in db.session.scalars(select(Evaluation).where(
         Evaluation.year == year, Evaluation.registration_id.in_([r.id for r in registrations])))}
     rows = []
@@ -163,10 +166,27 @@ def report_rows(user: User, *, year: int, work_unit: str | None) -> list[dict]:
             "hours": round(hours.get(key, 0.0), 1), "activities": attended.get(key, 0),
             "requests_handled": handled.get(key, 0), "requests_rated": rated.get(key, 0),
             "satisfaction_rate": round(good[key] / rated[key], 4) if rated.get(key) else None,
+            "yellow_cards": yellow.get(key, 0), "red_cards": red.get(key, 0),
             "evaluation": GRADE_LABELS[Grade(evaluation.grade)] if evaluation else None,
             "evaluation_comment": evaluation.comment if evaluation else None,
         })
     return rows
+
+
+def _card_totals(users: set[int], start: datetime, end: datetime):
+    """The member's warning cards (亮牌) of the year in each community, those revoked on appeal
+    left out: they feed the yearly evaluation."""
+    yellow: dict = defaultdict(int)
+    red: dict = defaultdict(int)
+    if not users:
+        return yellow, red
+    for user_id, community_id, colour, n in db.session.execute(
+        select(Card.holder_id, Card.community_id, Card.colour, func.count())
+        .where(Card.level == Level.MEMBER, Card.holder_id.in_(users),
+               Card.status != CardStatus.REVOKED, Card.issued_at >= start, Card.issued_at < end)
+        .group_by(Card.holder_id, Card.community_id, Card.colour)):
+        (yellow if colour == Colour.YELLOW else red)[(user_id, community_id)] += n
+    return yellow, red
 
 
 def _activity_totals(users: set[int], start: datetime, end: datetime):

@@ -18,7 +18,8 @@ COLUMNS = [
     ("community", "报到社区"), ("section", "服务片区"), ("status", "报到状态"),
     ("registered_at", "报到日期"), ("hours", "服务时长（小时）"), ("activities", "参加活动（次）"),
     ("requests_handled", "办结诉求（件）"), ("requests_rated", "已评价诉求（件）"),
-    ("satisfaction_rate", "满意率"), ("evaluation", "年度评议"), ("evaluation_comment", "评议意见"),
+    ("satisfaction_rate", "满意率"), ("yellow_cards", "黄牌（张）"), ("red_cards", "红牌（张）"),
+    ("evaluation", "年度评议"), ("evaluation_comment", "评议意见"),
 ]
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from openpyxl import load_workbook
 
+from server.cards.models import Card
+from server.extensions import db
 from tests.inservice.conftest import approved, make_activity
 
 
@@ -114,3 +117,22 @@ def test_who_may_read_the_report(world, other_committee):
     committee = world.as_("demo-committee")
     assert committee.get("/api/v1/inservice/reports").status == 422
     assert committee.get("/api/v1/inservice/reports?year=2026&format=pdf").status == 422
+
+
+def test_the_report_counts_the_members_warning_cards_of_the_year(world, clock):
+    """A card on record for the year shows in the 反馈表; one revoked on appeal does not."""
+    rule = world.as_("demo-admin").post("/api/v1/admin/card-rules", {
+        "name": "接单超期", "kind": "member_overdue", "level": "member", "colour": "yellow",
+        "params": {"min_overdue": 1}, "window_days": 30, "expiry_days": 30})
+    assert rule.status == 201, rule.body
+    member = world.user("demo-inservice").id
+    for period, colour, status in (("2026-W46", "yellow", "active"), ("2026-W47", "red", "upheld"),
+                                   ("2026-W45", "yellow", "revoked")):
+        db.session.add(Card(rule_id=rule.data["id"], level="member", holder_id=member,
+                            community_id=world.community.id, period=period, colour=colour,
+                            reason="接单后超期未办结", status=status, issued_at=clock.now(),
+                            expires_at=clock.now() + timedelta(days=30)))
+    db.session.commit()
+    rows = world.as_("demo-committee").get("/api/v1/inservice/reports?year=2026").data["rows"]
+    chen = next(r for r in rows if r["name"] == "陈立新")
+    assert (chen["yellow_cards"], chen["red_cards"]) == (1, 1)
