@@ -159,7 +159,12 @@ _action(Action.APPROVE, schemas.ApproveIn, "Review passed: the request is closed
 _action(Action.RETURN, schemas.ReasonIn, "Send resolved work back to its handler (committee).", note_field="reason")
 _action(Action.ASSIGN, schemas.AssignIn, "Give the request to a named member (committee).", note_field="note")
 _action(Action.REJECT, schemas.ReasonIn, "Close an invalid request with a reason (committee).", note_field="reason")
-_action(Action.ESCALATE, schemas.EscalateIn, "Blow the whistle to a department (committee).", note_field="note")
+_action(Action.ESCALATE, schemas.EscalateIn,
+        "Blow the whistle to a department (committee; the street supervising it takes it over).",
+        note_field="note")
+_action(Action.INSTRUCT, schemas.InstructIn,
+        "Instruct the committee (督办, street or county staff); work escalated to the street goes "
+        "back down to the committee with a fresh deadline.", note_field="instruction")
 _action(Action.RATE, schemas.RateIn, "Rate a closed request (owner).", note_field="comment")
 _action(Action.REOPEN, schemas.ReasonIn, "Reopen after an unresolved or dissatisfied rating (owner).",
         note_field="reason")

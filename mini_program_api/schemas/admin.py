@@ -7,7 +7,7 @@ import marshmallow as ma
 from mini_program_api.schemas.auth import TeamRefOut
 from mini_program_api.schemas.common import Id, LocalDateTime, Text
 from server.http import MAX_ID, StrictSchema
-from server.requests.enums import Hop
+from server.requests.enums import DISPATCH_HOPS
 
 
 def _name(**kwargs):
@@ -267,6 +267,14 @@ class AuditArgs(StrictSchema):
 
 # --- catalogue ----------------------------------------------------------------------------------
 
+def CommitteeMinutes(**kwargs) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
+    return ma.fields.Integer(strict=True, allow_none=True,
+                             validate=ma.validate.Range(min=1, max=7 * 24 * 60), metadata={
+                                 "description": "minutes the committee has to act on work at its "
+                                                "hop before it escalates to the street (督办); "
+                                                "null: no deadline"}, **kwargs)
+
+
 class CategoryIn(StrictSchema):
     code = ma.fields.String(required=True, validate=ma.validate.Regexp(
         r"^[a-z][a-z0-9_]{0,31}$", error="lower-case letters, digits and _, at most 32"))
@@ -276,7 +284,8 @@ class CategoryIn(StrictSchema):
                                        validate=ma.validate.Range(min=1, max=7 * 24 * 60))
     resolve_hours = ma.fields.Integer(required=True, strict=True,
                                       validate=ma.validate.Range(min=1, max=365 * 24))
-    dispatch_order = ma.fields.List(ma.fields.String(metadata={"enum": [h.value for h in Hop]}),
+    committee_minutes = CommitteeMinutes(load_default=None)
+    dispatch_order = ma.fields.List(ma.fields.String(metadata={"enum": [h.value for h in DISPATCH_HOPS]}),
                                     required=True, validate=ma.validate.Length(min=1, max=3),
                                     metadata={"uniqueItems": True})
     sort = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=10_000))
@@ -288,7 +297,8 @@ class CategoryPatch(StrictSchema):
     accept_minutes = ma.fields.Integer(strict=True,
                                        validate=ma.validate.Range(min=1, max=7 * 24 * 60))
     resolve_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=365 * 24))
-    dispatch_order = ma.fields.List(ma.fields.String(metadata={"enum": [h.value for h in Hop]}),
+    committee_minutes = CommitteeMinutes()
+    dispatch_order = ma.fields.List(ma.fields.String(metadata={"enum": [h.value for h in DISPATCH_HOPS]}),
                                     validate=ma.validate.Length(min=1, max=3),
                                     metadata={"uniqueItems": True})
     sort = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=10_000))
@@ -301,6 +311,7 @@ class CategoryAdminOut(ma.Schema):
     name = ma.fields.String()
     description = ma.fields.String(allow_none=True)
     accept_minutes = ma.fields.Integer()
+    committee_minutes = ma.fields.Integer(allow_none=True)
     resolve_hours = ma.fields.Integer()
     dispatch_order = ma.fields.Function(lambda c: c.dispatch_order.split(","))
     sort = ma.fields.Integer()

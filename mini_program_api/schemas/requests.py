@@ -78,6 +78,11 @@ class DepartmentRef(ma.fields.Field):
         return text
 
 
+class InstructIn(StrictSchema):
+    instruction = Text(500, min_length=1, required=True,
+                       metadata={"description": "the instruction to the committee (督办指示)"})
+
+
 class EscalateIn(StrictSchema):
     department = DepartmentRef(required=True, metadata={"type": "string",
                                                         "example": "urban_mgmt"})

@@ -25,7 +25,7 @@ from server.grid.enums import Post
 from server.grid.models import Community, Grid, Section, Street, Team
 from server.place import index as place_index
 from server.requests import escalation
-from server.requests.enums import Hop
+from server.requests.enums import DISPATCH_HOPS, Hop
 
 # --- powers -----------------------------------------------------------------------------------
 
@@ -306,7 +306,7 @@ def teams_of_community(community_id: int) -> list[Team]:
 
 def check_dispatch_order(hops: list[str]) -> str:
     """Hops among A, B and committee, each at most once; the committee, if named, comes last."""
-    allowed = [h.value for h in Hop]
+    allowed = [h.value for h in DISPATCH_HOPS]
     problems = []
     if not hops:
         problems.append("至少需要一个派单环节")
@@ -325,7 +325,7 @@ def check_dispatch_order(hops: list[str]) -> str:
 def create_category(*, actor: User, code: str, name: str, accept_minutes: int,
                     resolve_hours: int, dispatch_order: list[str],
                     description: str | None = None, sort: int | None = None,
-                    now: datetime) -> Category:
+                    committee_minutes: int | None = None, now: datetime) -> Category:
     require_admin(actor)
     order = check_dispatch_order(dispatch_order)
     if db.session.scalar(select(Category.id).where(Category.code == code)) is not None:
@@ -334,7 +334,7 @@ def create_category(*, actor: User, code: str, name: str, accept_minutes: int,
         sort = (db.session.scalar(select(func.max(Category.sort))) or 0) + 1
     category = Category(code=code, name=name, description=description,
                         accept_minutes=accept_minutes, resolve_hours=resolve_hours,
-                        dispatch_order=order, sort=sort)
+                        committee_minutes=committee_minutes, dispatch_order=order, sort=sort)
     db.session.add(category)
     db.session.flush()
     audit(actor=actor, action="category.create", subject="category", subject_id=category.id,

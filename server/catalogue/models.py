@@ -19,6 +19,9 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(String(200))
     accept_minutes: Mapped[int]
+    # Minutes the committee has to act (assign, whistle, reject) on work that reached its hop;
+    # past them the work escalates to the street (督办). None: no deadline.
+    committee_minutes: Mapped[int | None]
     resolve_hours: Mapped[int]
     dispatch_order: Mapped[str] = mapped_column(String(32), default="A,B,committee")
     sort: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,10 @@
 
 Each hop (A post, B post, committee) gets ``Category.accept_minutes`` from the moment it
 arrives. A team with nobody on duty at that moment is skipped (the next hop gets the request
-at once). The committee is the last stop: it has no accept deadline, its desk shows the work.
+at once). The committee is the last hop of the dispatch order: it has
+``Category.committee_minutes`` to act (assign, whistle, reject), none when that is unset; past
+them the work escalates to the street (督办), which has no deadline: it instructs the committee
+(the committee's time starts again) or blows the whistle itself.
 After a request moves on, the teams of the hops it passed may still accept it (顶岗 is help,
 not a lock-out).
 """
@@ -54,15 +57,25 @@ class Stop:
                 "accept_deadline": self.accept_deadline}
 
 
+def committee_stop(*, category: Category, at: datetime, skipped: tuple[Hop, ...] = ()) -> Stop:
+    """The committee's hop, with its deadline to act when the category sets one."""
+    minutes = category.committee_minutes
+    return Stop(Hop.COMMITTEE, None, at, at + timedelta(minutes=minutes) if minutes else None,
+                skipped)
+
+
 def next_stop(*, category: Category, section: Section, after: Hop | None,
               at: datetime) -> Stop | None:
-    """The first hop after ``after`` (None: from the start) with a team on duty at ``at``."""
+    """The first hop after ``after`` (None: from the start) with a team on duty at ``at``;
+    after the committee, the street."""
+    if after in (Hop.COMMITTEE, Hop.STREET):
+        return Stop(Hop.STREET, None, at, None)
     hops = hops_of(category)
     start = hops.index(after) + 1 if after is not None and after in hops else 0
     skipped: list[Hop] = []
     for hop in hops[start:]:
         if hop == Hop.COMMITTEE:
-            return Stop(hop, None, at, None, tuple(skipped))
+            return committee_stop(category=category, at=at, skipped=tuple(skipped))
         team = hop_target(hop, section=section)
         if team is not None and duty.on_duty_user_ids(team.id, at):
             return Stop(hop, team, at, at + timedelta(minutes=category.accept_minutes),
@@ -94,10 +107,9 @@ def reopen_stop(*, request: Request, section: Section, now: datetime,
     """Where a reopened request with no handler goes: back to the team that last held it (the
     committee if the committee did), onward when nobody there is on duty, afresh when that
     team was retired; straight to the committee when it was reopened too often."""
-    committee = Stop(Hop.COMMITTEE, None, now, None)
-    if to_committee or request.team_id is None:
-        return committee
     category = request.category
+    if to_committee or request.team_id is None:
+        return committee_stop(category=category, at=now)
     team = db.session.get(Team, request.team_id)
     if not team.is_active:
         return next_stop(category=category, section=section, after=None, at=now)
@@ -111,6 +123,8 @@ def passed_hops(request: Request) -> list[Hop]:
     """The hops before the request's current one, in order."""
     hops = hops_of(request.category)
     current = Hop(request.hop) if request.hop else None
+    if current == Hop.STREET:  # past the committee: every hop of the order
+        return hops
     return hops[: hops.index(current)] if current in hops else []
 
 
@@ -132,7 +146,8 @@ def _passed_clause(post: Post):
     order = literal(",") + Category.dispatch_order + literal(",")
     other = Hop.B.value if post == Post.A else Hop.A.value
     return or_(
-        and_(Request.hop == Hop.COMMITTEE.value, order.like(f"%,{post.value},%")),
+        and_(Request.hop.in_([Hop.COMMITTEE.value, Hop.STREET.value]),
+             order.like(f"%,{post.value},%")),
         and_(Request.hop == other, Category.dispatch_order.like(f"{post.value},%")),
     )
 

@@ -51,6 +51,7 @@ class Action(StrEnum):
     RATE = "rate"
     REOPEN = "reopen"
     MODERATE = "moderate"  # committee clears content held by content security
+    INSTRUCT = "instruct"  # the street pushes a request back down to the committee, with an instruction
     MERGE = "merge"  # committee closes a duplicate into its original (合并)
     ABSORB = "absorb"  # the original's side of a merge: a duplicate was merged into it
     RELEASE = "release"  # system: its handler no longer serves in the community; to the committee
@@ -69,6 +70,11 @@ class Hop(StrEnum):
     A = "A"
     B = "B"
     COMMITTEE = "committee"
+    STREET = "street"  # the committee let its deadline pass: the street supervises (督办)
+
+
+# The hops a category's dispatch order may name (the street is reached only past the committee).
+DISPATCH_HOPS = (Hop.A, Hop.B, Hop.COMMITTEE)
 
 
 class Satisfaction(StrEnum):

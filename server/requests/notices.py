@@ -13,9 +13,10 @@ from server.accounts.enums import Role
 from server.accounts.models import RoleGrant
 from server.duty import queries
 from server.extensions import db
+from server.grid.models import Community
 from server.notifications.service import notify
 from server.requests import hooks
-from server.requests.enums import Action
+from server.requests.enums import Action, Hop
 from server.requests.models import Request, Support
 
 
@@ -23,6 +24,14 @@ def committee_ids(community_id: int) -> list[int]:
     return list(db.session.scalars(
         select(RoleGrant.user_id).where(RoleGrant.role == Role.COMMITTEE,
                                         RoleGrant.community_id == community_id)
+    ))
+
+
+def street_staff_ids(community_id: int) -> list[int]:
+    """The staff of the street the community belongs to."""
+    return list(db.session.scalars(
+        select(RoleGrant.user_id).join(Community, Community.street_id == RoleGrant.street_id)
+        .where(RoleGrant.role == Role.STREET, Community.id == community_id)
     ))
 
 
@@ -36,7 +45,9 @@ def _label(request: Request) -> str:
 
 def new_task(request: Request, *, now: datetime) -> None:
     """The request arrived at a hop: its team's on-duty members, or the committee."""
-    if request.team_id is not None:
+    if request.hop == Hop.STREET:
+        to_street(request, now=now)
+    elif request.team_id is not None:
         deadline = ""
         if request.accept_deadline is not None:
             deadline = f"，请于{_local(request.accept_deadline)}前接单"
@@ -44,9 +55,35 @@ def new_task(request: Request, *, now: datetime) -> None:
                title="新的待接单诉求", body=f"{_label(request)}{deadline}", now=now,
                request_id=request.id, data={"hop": request.hop})
     else:
+        deadline = ""
+        if request.accept_deadline is not None:
+            deadline = f"，请于{_local(request.accept_deadline)}前处理，逾期将转街道督办"
         notify(user_ids=committee_ids(request.community_id), kind="task_committee",
-               title="诉求无人接单，已上交社区", body=f"{_label(request)}需要社区指派或吹哨",
+               title="诉求无人接单，已上交社区", body=f"{_label(request)}需要社区指派或吹哨{deadline}",
                now=now, request_id=request.id, data={"hop": request.hop})
+
+
+def to_street(request: Request, *, now: datetime) -> None:
+    """The committee let its deadline pass: the street's staff supervise (督办), the committee
+    is told it went up."""
+    notify(user_ids=street_staff_ids(request.community_id), kind="supervision",
+           title="督办：社区超时未处理诉求", body=f"{_label(request)}社区未在时限内指派或吹哨，"
+           "已转街道督办，请下达督办指示或直接吹哨", now=now, request_id=request.id,
+           data={"hop": request.hop})
+    notify(user_ids=committee_ids(request.community_id), kind="supervision",
+           title="诉求已转街道督办", body=f"{_label(request)}社区未在时限内处理，已转街道督办",
+           now=now, request_id=request.id, data={"hop": request.hop})
+
+
+def instructed(request: Request, *, note: str | None, by: str, now: datetime) -> None:
+    """The street (or the county) instructs the committee (督办指示)."""
+    who = "县城乡治理服务中心" if by == "county" else "街道"
+    deadline = ""
+    if request.hop == Hop.COMMITTEE and request.accept_deadline is not None:
+        deadline = f"，请于{_local(request.accept_deadline)}前处理"
+    notify(user_ids=committee_ids(request.community_id), kind="supervision_instruction",
+           title=f"{who}督办指示", body=f"{_label(request)}：{note or ''}{deadline}", now=now,
+           request_id=request.id, data={"hop": request.hop})
 
 
 _FOR_RESIDENT = {

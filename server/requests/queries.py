@@ -84,7 +84,7 @@ def review(user: User, now: datetime, page: dict, light: str | None = None) -> d
         Request.community_id.in_(communities),
         or_(
             Request.status.in_([Status.RESOLVED, Status.REFERRED]),
-            and_(Request.status == Status.DISPATCHED, Request.hop == Hop.COMMITTEE),
+            and_(Request.status == Status.DISPATCHED, Request.hop.in_([Hop.COMMITTEE, Hop.STREET])),
             and_(Request.status.in_(OPEN_STATUSES), Request.resolve_deadline < now),
             # Its point lies far outside the section the resident named: check before work.
             and_(Request.status == Status.DISPATCHED, Request.place_mismatch_m.is_not(None)),

@@ -22,7 +22,7 @@ from server.grid.models import Community, Section
 from server.place import service as place
 from server.requests import content as security
 from server.requests import dispatch, notices, reads, whistle, workflow
-from server.requests.enums import OPEN_STATUSES, Action, Relation, Satisfaction, Status
+from server.requests.enums import OPEN_STATUSES, Action, Hop, Relation, Satisfaction, Status
 from server.requests.models import Photo, Rating, Request, RequestCounter
 
 
@@ -228,6 +228,12 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
     elif action == Action.ESCALATE:
         whistle_to = duty.find_department(department)
         data = whistle.whistle_data(whistle_to, now)
+    elif action == Action.INSTRUCT:
+        data = {"hop": request.hop}
+        if request.status == Status.DISPATCHED and request.hop == Hop.STREET:
+            stop = dispatch.committee_stop(category=request.category, at=now)
+            changes.update(stop.columns())
+            data = {"from_hop": Hop.STREET.value, "to_hop": Hop.COMMITTEE.value}
     elif action == Action.RESOLVE and request.status == Status.REFERRED:
         whistle.close_whistle(request_id=request.id, response=note, now=now)
     elif action == Action.RATE:
@@ -257,6 +263,8 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
         whistle.open_whistle(request_id=request.id, department=whistle_to, note=note,
                              actor=actor, now=now)
     notices.after_action(request, action, note=note, now=now)
+    if action == Action.INSTRUCT:
+        notices.instructed(request, note=note, by=relation, now=now)
     if to == Status.DISPATCHED:
         notices.new_task(request, now=now)
     _record_content(request.id, event.id, note, screen, actor, now)

@@ -57,7 +57,11 @@ TABLE: dict[tuple[Status, Action], Rule] = {
         (s, A.REJECT): _rule(S.REJECTED, R.COMMITTEE)
         for s in (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.RESOLVED, S.REFERRED)
     },
-    **{(s, A.ESCALATE): _rule(S.REFERRED, R.COMMITTEE) for s in (S.DISPATCHED, *_HELD)},
+    # The committee blows the whistle; so does the street supervising it (督办: it takes over).
+    **{(s, A.ESCALATE): _rule(S.REFERRED, R.COMMITTEE, R.STREET) for s in (S.DISPATCHED, *_HELD)},
+    # The street (or the county) instructs the committee; work the committee let escalate goes
+    # back down to it with a fresh deadline (service.act moves the hop).
+    **{(s, A.INSTRUCT): _rule(None, R.STREET, R.COUNTY) for s in OPEN_STATUSES},
     # A duplicate closes into an open original; the original's timeline records it.
     **{(s, A.MERGE): _rule(S.MERGED, R.COMMITTEE) for s in OPEN_STATUSES},
     **{(s, A.ABSORB): _rule(None, R.COMMITTEE) for s in OPEN_STATUSES},

@@ -56,6 +56,13 @@ ACTION_LABELS = {  # every action, so that no step of a public timeline shows a 
     Action.MERGE: "与另一诉求反映同一问题，合并办理",
     Action.ABSORB: "合并了反映同一问题的诉求",
     Action.MODERATE: "社区审核诉求内容",
+    Action.INSTRUCT: "上级督办指示",
+}
+# Steps of supervision up the chain (督办), named for what they did.
+SUPERVISION_LABELS = {
+    "to_street": "社区超时未处理，转街道督办",
+    "back_to_committee": "上级督办，退回社区限时办理",
+    "street_whistle": "街道吹哨，交由职能部门办理",
 }
 DEPARTMENT_ACTIONS = {Action.ESCALATE, Action.REPORT_BACK}  # their steps name the department
 
@@ -137,6 +144,13 @@ def public_timeline(request, *, users: dict, photo_url, departments: dict | None
 def _label(event) -> str:
     """The step's label; a merge names the other request by its public number."""
     label = ACTION_LABELS[Action(event.action)]
+    data = event.data or {}
+    if event.action == Action.ESCALATE_HOP and data.get("to_hop") == "street":
+        return SUPERVISION_LABELS["to_street"]
+    if event.action == Action.INSTRUCT and data.get("to_hop") == "committee":
+        return SUPERVISION_LABELS["back_to_committee"]
+    if event.action == Action.ESCALATE and event.actor_role == Relation.STREET:
+        return SUPERVISION_LABELS["street_whistle"]
     channel = (event.data or {}).get("channel")
     if event.action == Action.SUBMIT and channel in SUBMIT_LABELS:
         label = SUBMIT_LABELS[channel]

@@ -17,7 +17,7 @@ from server.requests.models import Event, Request
 STATUSES = ["dispatched", "accepted", "in_progress", "resolved", "referred", "closed",
             "rejected", "cancelled", "merged"]
 ACTIONS = ["accept", "cancel", "progress", "resolve", "approve", "return", "assign", "reject",
-           "escalate", "rate", "reopen", "report_back", "moderate", "merge"]
+           "escalate", "rate", "reopen", "report_back", "moderate", "merge", "instruct"]
 PATH_OF = {"report_back": "whistle/report", "moderate": "moderation/clear"}
 ROLES = {
     "owner": "demo-resident",
@@ -28,6 +28,8 @@ ROLES = {
     "committee": "demo-committee",
     "other_committee": "js-committee",
     "admin": "demo-admin",
+    "street": "demo-street",  # staff of the street of the request's community
+    "county": "demo-county",
 }
 
 # How each role stands to the request in each status (with how the status is reached below).
@@ -38,8 +40,8 @@ def standing(role: str, status: str) -> set[str]:
         return {"team"} if status in ("dispatched", "cancelled", "rejected", "merged") else {"team", "handler"}
     if role == "team_member":
         return {"team"}
-    if role == "committee":
-        return {"committee"}
+    if role in ("committee", "street", "county"):
+        return {role}
     return set()
 
 
@@ -59,7 +61,12 @@ ALLOWED = {
        for s in ("dispatched", "accepted", "in_progress", "resolved", "referred")},
     **{(s, "reject"): ("committee", "rejected")
        for s in ("dispatched", "accepted", "in_progress", "resolved", "referred")},
-    **{(s, "escalate"): ("committee", "referred") for s in ("dispatched", "accepted", "in_progress")},
+    # the street supervising the community may take it over by blowing the whistle itself
+    **{(s, "escalate"): (("committee", "street"), "referred")
+       for s in ("dispatched", "accepted", "in_progress")},
+    # supervision (督办): the street or the county instructs the committee; the status stays
+    **{(s, "instruct"): (("street", "county"), s)
+       for s in ("dispatched", "accepted", "in_progress", "resolved", "referred")},
     # a duplicate closes into an open original of the same community
     **{(s, "merge"): ("committee", "merged")
        for s in ("dispatched", "accepted", "in_progress", "resolved", "referred")},
@@ -71,16 +78,20 @@ ALLOWED = {
 }
 
 
+def _whos(who) -> set[str]:
+    return {who} if isinstance(who, str) else set(who)
+
+
 def expected(status: str, action: str, role: str) -> tuple[int, str | None]:
     mine = standing(role, status)
     if not mine:
         return 404, None
     if (status, action) in ALLOWED:
         who, to = ALLOWED[(status, action)]
-        if who in mine:
+        if _whos(who) & mine:
             return (409, None) if to is None else (200, to)
         return 403, None
-    ever = {who for (s, a), (who, _) in ALLOWED.items() if a == action}
+    ever = set().union(*(_whos(who) for (s, a), (who, _) in ALLOWED.items() if a == action))
     return (409, None) if ever & mine else (403, None)
 
 
@@ -93,6 +104,7 @@ BODIES = {
     "rate": {"resolved": True, "satisfaction": "satisfied"},
     "reopen": {"reason": "问题仍然存在"},
     "report_back": {"note": "住建局已到场"},
+    "instruct": {"instruction": "请加快办理"},
 }
 
 PATHS = {  # how each status is reached, by whom

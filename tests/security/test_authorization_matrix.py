@@ -269,8 +269,14 @@ MATRIX: dict[tuple[str, str], tuple] = {
                                 row(404, **ABOVE, resident=403, member=403, committee=200)),
     (RID + "/reject", "POST"): (req(), {"reason": "非本社区事项"},
                                 row(404, **ABOVE, resident=403, member=403, committee=200)),
+    # the street supervising the community takes it over (blows the whistle itself)
     (RID + "/escalate", "POST"): (req(), {"department": "housing", "note": "需要维修"},
-                                  row(404, **ABOVE, resident=403, member=403, committee=200)),
+                                  row(404, resident=403, member=403, committee=200, street=200,
+                                      county=403)),
+    # supervision (督办): the street of the community and the county instruct the committee
+    (RID + "/instruct", "POST"): (req(), {"instruction": "请今日内处理"},
+                                  row(404, resident=403, member=403, committee=403, street=200,
+                                      county=200)),
     (RID + "/rate", "POST"): (req("closed"), {"resolved": True, "satisfaction": "satisfied"},
                               row(404, **ABOVE, resident=200, member=403, committee=403)),
     (RID + "/reopen", "POST"): (req("rated"), {"reason": "问题仍然存在"},

@@ -8,7 +8,7 @@ import re
 from server.extensions import db
 from server.requests.enums import Action, Status
 from server.requests.escalation import escalate_due
-from server.sunlight.public import ACTION_LABELS
+from server.sunlight.public import ACTION_LABELS, SUPERVISION_LABELS
 from tests.wechat.test_content_security import REVIEW
 
 MACHINE_KEYS = {"action", "status", "light", "satisfaction", "no"}  # codes meant for programs
@@ -52,7 +52,23 @@ def _walk(world, clock) -> list[str]:
     assert world.as_("demo-member-b").post(f"/api/v1/requests/{released['id']}/accept").status == 200
     assert committee.post(f"/api/v1/admin/teams/{world.team_b.id}/members/remove",
                           {"user_id": world.user("demo-member-b").id}).status == 200
-    return [first["no"], cancelled["no"], rejected["no"], released["no"]]
+    # Supervision: the committee sits on work past its deadline, the street instructs it, then
+    # takes it over and blows the whistle itself.
+    admin, street = world.as_("demo-admin"), world.as_("demo-street")
+    category = next(c for c in admin.get("/api/v1/admin/categories").data["items"]
+                    if c["code"] == "sanitation")
+    assert admin.call("PATCH", f"/api/v1/admin/categories/{category['id']}",
+                      {"committee_minutes": 60}).status == 200
+    supervised = world.submit(public=True)
+    clock.advance(minutes=31 + 31 + 61)  # past A, B, then the committee
+    escalate_due(clock.now())
+    db.session.expire_all()
+    for path, body in (("instruct", {"instruction": "请社区今日内指派专人处理"}),
+                       ("escalate", {"department": "urban_mgmt", "note": "街道直接吹哨"})):
+        clock.advance(minutes=5)
+        answer = street.post(f"/api/v1/requests/{supervised['id']}/{path}", body)
+        assert answer.status == 200, (path, answer.body)
+    return [first["no"], cancelled["no"], rejected["no"], released["no"], supervised["no"]]
 
 
 def _strings(value, key=None):
@@ -78,7 +94,7 @@ def test_every_action_and_department_is_named_in_chinese_on_the_public_pages(wor
         data = world.client.get(f"/api/v1/public/requests/{no}").get_json()["data"]
         for step in data["timeline"]:
             seen_actions.add(step["action"])
-            assert step["label"] == ACTION_LABELS[Action(step["action"])]
+            assert step["label"] in (ACTION_LABELS[Action(step["action"])], *SUPERVISION_LABELS.values())
             assert re.search(r"[\u4e00-\u9fff]", step["label"]), step
         for key, text in _strings(data):
             assert not raw.search(text) or key in {"at", "submitted_at", "accepted_at", "closed_at"}, (key, text)
