@@ -336,7 +336,11 @@ def create_category(*, actor: User, code: str, name: str, accept_minutes: int,
                         accept_minutes=accept_minutes, resolve_hours=resolve_hours,
                         committee_minutes=committee_minutes, dispatch_order=order, sort=sort)
     db.session.add(category)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same code created at the same moment
+        db.session.rollback()
+        raise Conflict("类别编码已存在", code=Code.DUPLICATE, errors={"code": ["already exists"]}) from None
     audit(actor=actor, action="category.create", subject="category", subject_id=category.id,
           data={"code": code, "dispatch_order": order}, now=now)
     commit_or_conflict("类别编码已存在")
