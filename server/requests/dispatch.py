@@ -184,8 +184,3 @@ def patrol_stop(*, reporter_id: int, category: Category, section: Section, now: 
     return {"hop": Hop(team.post).value, "team_id": team.id,
             "accept_deadline": now + timedelta(minutes=category.accept_minutes),
             **resolve_deadlines(category=category, start=now)}
-
-
-def committee_desk() -> dict:
-    """Columns of a request waiting on the committee's desk (no team, no accept deadline)."""
-    return Stop(Hop.COMMITTEE, None, None, None).columns()

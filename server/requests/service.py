@@ -328,7 +328,7 @@ def release_held(*, user_id: int, community_id: int, now: datetime) -> list[Requ
     for request in held:
         workflow.apply(request, Action.RELEASE, actor_id=None, relation=Relation.SYSTEM, now=now,
                        data={"member_id": user_id},
-                       changes={**dispatch.committee_desk(), "handler_id": None,
-                                "accepted_at": None})
+                       changes={**dispatch.committee_stop(category=request.category, at=now).columns(),
+                                "handler_id": None, "accepted_at": None})
         notices.released(request, now=now)
     return held
