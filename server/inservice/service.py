@@ -16,6 +16,7 @@ from server.accounts.models import RoleGrant, User
 from server.audit.service import audit
 from server.errors import Code, Conflict, Forbidden, Invalid, NotFound
 from server.extensions import db
+from server.grid import hooks as grid_hooks
 from server.grid.enums import Post
 from server.grid.models import Community, Section, Team, TeamMember
 from server.inservice import access
@@ -136,6 +137,8 @@ def approve(*, actor: User, registration_id: int, now: datetime) -> Registration
             db.session.execute(update(TeamMember).where(
                 TeamMember.team_id == old.team_id, TeamMember.user_id == user_id,
             ).values(is_active=False))
+            # What they held in the community they left goes back to its committee's desk.
+            grid_hooks.member_left(user_id=user_id, community_id=old.community_id, now=now)
     if not accounts.has_role(user_id, Role.MEMBER):
         db.session.add(RoleGrant(user_id=user_id, role=Role.MEMBER, granted_by_id=actor.id,
                                  created_at=now))
@@ -196,6 +199,8 @@ def end_registration(*, actor: User, registration_id: int, now: datetime,
         db.session.execute(update(TeamMember).where(
             TeamMember.team_id == registration.team_id, TeamMember.user_id == user_id)
             .values(is_active=False))
+        # Their seat ended as a removal does: what they held goes back to the committee's desk.
+        grid_hooks.member_left(user_id=user_id, community_id=registration.community_id, now=now)
     user = db.session.get(User, user_id)
     if user.home_community_id == registration.community_id:
         user.home_community_id = user.home_section_id = None

@@ -27,7 +27,8 @@ from server.accounts.models import RevokedToken, RoleGrant, User
 from server.accounts.service import keep_one_admin
 from server.admin.models import Person
 from server.extensions import db
-from server.grid.models import TeamMember
+from server.grid import hooks as grid_hooks
+from server.grid.models import Team, TeamMember
 from server.inservice.enums import RegistrationStatus
 from server.inservice.models import Registration
 from server.notifications.models import Notification
@@ -152,7 +153,8 @@ def delete_account(*, user: User, now: datetime) -> None:
 
     Personal data is removed (openid, nickname, name, phone, home, in-service registration
     details), every token dies (an inactive user's tokens are refused, and revocation is
-    recorded), roles and team places end, the person record of the administration is
+    recorded), roles and team places end (what the account held as handler goes back to the
+    committee's desk), the person record of the administration is
     unlinked, keyed-submission replies are dropped, and requests lose their link (closed ones
     also their address and photos). Requests still open keep being
     handled, anonymously; the timeline keeps naming the (now empty) user id.
@@ -171,7 +173,11 @@ def delete_account(*, user: User, now: datetime) -> None:
     user.is_active = False
     user.deleted_at = now
     user.grants.clear()
+    served = set(db.session.scalars(select(Team.community_id).join(
+        TeamMember, TeamMember.team_id == Team.id).where(TeamMember.user_id == user_id)))
     db.session.execute(delete(TeamMember).where(TeamMember.user_id == user_id))
+    for community_id in sorted(served):  # what they held goes back to each committee's desk
+        grid_hooks.member_left(user_id=user_id, community_id=community_id, now=now)
     db.session.execute(delete(SubscribeCredit).where(SubscribeCredit.user_id == user_id))
     db.session.execute(delete(Notification).where(Notification.user_id == user_id))
     db.session.execute(update(Person).where(Person.user_id == user_id)
