@@ -34,8 +34,18 @@ def test_database_errors_do_not_quote_their_parameters(world):
     assert "parameters hidden" in str(error)
 
 
+def test_a_constraint_lost_to_a_concurrent_writer_is_a_409_logged_by_type_only(world, app, caplog):
+    error = _integrity_error(world)
+    with caplog.at_level(logging.DEBUG), app.test_request_context("/api/v1/requests"):
+        response = app.handle_user_exception(error)
+    assert response.status_code == 409 and response.get_json()["code"] == 40991
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert type(error.orig).__name__ in text
+    assert PHONE not in text and NAME not in text
+    assert all(r.exc_info is None for r in caplog.records)
+
+
 @pytest.mark.parametrize("make", [
-    _integrity_error,
     lambda world: ValueError(f"bad phone {PHONE} of {NAME}"),
     lambda world: KeyError(PHONE),
 ])
