@@ -31,8 +31,9 @@ from server.grid.models import Community, Section, Team
 from server.notifications.service import notify
 from server.requests import service as requests
 from server.requests.dispatch import yellow_share
-from server.requests.enums import TASK, Action, Hop
-from server.requests.lights import yellow_at
+from server.requests.enums import STATUS_LABELS, TASK, Action, Hop, Status
+from server.requests.lights import light_for, yellow_at
+from server.requests.models import Request
 
 MAX_TARGETS = 200
 
@@ -204,10 +205,6 @@ def get(*, user: User, directive_id: int) -> Directive:
 
 def view(directive: Directive, now: datetime) -> dict:
     """A task with each target's owner and the state of its work (for staff)."""
-    from server.requests.enums import STATUS_LABELS, Status
-    from server.requests.lights import light_for
-    from server.requests.models import Request
-
     communities = dict(db.session.execute(select(Community.id, Community.name).where(
         Community.id.in_([t.community_id for t in directive.targets]))).all())
     teams = dict(db.session.execute(select(Team.id, Team.name).where(
