@@ -80,6 +80,20 @@ def review(args):
     return queries.review(current_user, clock.now(), args, light=args["light"])
 
 
+@blp.get("/supervision")
+@login_required(blp)
+@blp.arguments(schemas.ReviewArgs, location="query")
+@blp.response(200, RequestPage)
+@blp.errors(403, 422)
+def supervision(args):
+    """The street's desk (督办): work the committee let escalate to the street and work gone
+    red in the street's communities (the county: every community); with ``light``, every open
+    request showing that light."""
+    if not ({Role.STREET, Role.COUNTY} & set(current_user.roles)):
+        raise Forbidden("只有街道或县城乡治理服务中心可以查看督办台")
+    return queries.supervision(current_user, clock.now(), args, light=args["light"])
+
+
 @blp.get("/requests/nearby")
 @login_required(blp)
 @blp.arguments(place_schemas.NearbyArgs, location="query")

@@ -12,7 +12,7 @@ from server.accounts.models import User
 from server.catalogue.models import Category
 from server.extensions import db
 from server.grid import queries as grid
-from server.grid.models import Grid, Team
+from server.grid.models import Community, Grid, Team
 from server.http import keyset_page
 from server.place import cells
 from server.requests import dispatch
@@ -90,6 +90,25 @@ def review(user: User, now: datetime, page: dict, light: str | None = None) -> d
             and_(Request.status == Status.DISPATCHED, Request.place_mismatch_m.is_not(None)),
         ),
     )
+    return keyset_page(_summaries(clause), Request.id, page)
+
+
+def supervision(user: User, now: datetime, page: dict, light: str | None = None) -> dict:
+    """The street's desk (督办): open work of its communities that the committee let escalate
+    to the street, or that is overdue (red); the county's covers every community. With
+    ``light``, every open request of those communities showing that light."""
+    if accounts.is_county(user.id):
+        communities = select(Community.id)
+    else:
+        communities = select(Community.id).where(Community.street_id.in_(accounts.street_ids_of(user.id)))
+    if light is not None:
+        clause = and_(Request.community_id.in_(communities), light_case(now) == light)
+    else:
+        clause = and_(
+            Request.community_id.in_(communities),
+            or_(and_(Request.status == Status.DISPATCHED, Request.hop == Hop.STREET),
+                light_case(now) == "red"),
+        )
     return keyset_page(_summaries(clause), Request.id, page)
 
 

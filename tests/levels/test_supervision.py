@@ -221,3 +221,34 @@ def test_the_street_sending_it_back_and_the_committee_assigning_at_once(world, c
     else:
         assert len(after) == 1
         assert request.status == ("accepted" if after == ["assign"] else "dispatched")
+
+
+def test_the_streets_desk_shows_what_escalated_to_it_and_what_went_red(world, clock):
+    assert _set_committee_minutes(world, 60).status == 200
+    escalated = _at_committee(world, clock)
+    clock.advance(minutes=61)
+    escalate_due(clock.now())
+    assert _request(escalated).hop == "street"
+    street = world.as_("demo-street")
+    desk = street.get("/api/v1/supervision")
+    assert desk.status == 200, desk.body
+    assert [item["id"] for item in desk.data["items"]] == [escalated]
+    clock.advance(days=30)  # past every resolve deadline: red
+    late = world.submit()["id"]
+    clock.advance(days=30)
+    ids = {item["id"] for item in street.get("/api/v1/supervision").data["items"]}
+    assert {escalated, late} <= ids
+    reds = street.get("/api/v1/supervision?light=red").data["items"]
+    assert late in {item["id"] for item in reds}
+    assert {i["id"] for i in world.as_("demo-county").get("/api/v1/supervision").data["items"]} >= ids
+    for openid in ("demo-committee", "demo-member-a", "demo-resident"):
+        assert world.as_(openid).get("/api/v1/supervision").status == 403
+    # Another street's staff see none of it.
+    admin = world.as_("demo-admin")
+    other = world.other_community.street_id
+    world.as_("other-street-staff")
+    stranger = world.user("other-street-staff").id
+    assert admin.post("/api/v1/admin/roles/grant", {"role": "street", "user_id": stranger,
+                                                     "street_id": other}).status == 200
+    theirs = world.as_("other-street-staff").get("/api/v1/supervision").data["items"]
+    assert not {escalated, late} & {item["id"] for item in theirs}

@@ -245,6 +245,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
         "category_code": "sanitation", "description": "巡查发现井盖松动", "section_id": w.section.id},
         row(403, member=201, other_member=201)),
     ("/api/v1/tasks", "GET"): (None, None, row(403, member=200, other_member=200)),
+    ("/api/v1/supervision", "GET"): (None, None, row(403, street=200, county=200)),
     ("/api/v1/review", "GET"): (None, None, row(403, committee=200, other_committee=200)),
     ("/api/v1/review/lights", "GET"): (None, None, row(403, committee=200, other_committee=200)),
     (RID, "GET"): (req(), None, row(404, **STAFF_VIEW)),
