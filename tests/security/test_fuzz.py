@@ -51,6 +51,11 @@ SEMANTIC_422 = {
     ("GET", "/api/v1/tasks"): "lat and lng go together (a cross-field rule)",
     ("POST", "/api/v1/uploads"): "the bytes must be a JPEG, PNG or WebP image (415)",
     ("POST", "/api/v1/requests/{request_id}/escalate"): "department must name a known department",
+    ("POST", "/api/v1/admin/card-rules"): "each rule kind has its own parameters and colour",
+    ("POST", "/api/v1/directives"): "the deadline must lie in the future; communities must exist",
+    ("POST", "/api/v1/directives/{directive_id}/communities/{community_id}/designate"):
+        "team_id or member_id, exactly one (a cross-field rule)",
+    ("POST", "/api/v1/patrol-reports"): "section_id, or lat and lng (a cross-field rule)",
     ("POST", "/api/v1/me/subscriptions"):
         "template ids are 1–128 characters (OpenAPI 3.0 cannot constrain an object's keys)",
 }
