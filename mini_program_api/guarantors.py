@@ -71,6 +71,9 @@ class AnsweredItemOut(ma.Schema):
     still_open = ma.fields.Integer()
     rated = ma.fields.Integer()
     satisfied = ma.fields.Integer()
+    yellow_cards = ma.fields.Integer(metadata={"description": "warning cards of the community, "
+                                               "its teams and members in the term, not revoked"})
+    red_cards = ma.fields.Integer()
 
 
 class AnsweredOut(ma.Schema):

@@ -12,13 +12,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from server.accounts.enums import Role
 from server.accounts.models import User
 from server.accounts.service import street_ids_of, supervises_community
 from server.assessment.models import Guarantor
 from server.audit.service import audit
+from server.cards.enums import CardStatus, Colour
+from server.cards.models import Card
 from server.duty.models import Department
 from server.errors import Forbidden, Invalid, NotFound
 from server.extensions import db
@@ -176,18 +178,24 @@ def _answered_for(community_id: int, first: date, last: date) -> dict:
             ratings[rid] = satisfaction  # the latest cycle wins
     satisfied = sum(1 for s in ratings.values()
                     if s in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED))
+    cards = dict(db.session.execute(
+        select(Card.colour, func.count()).where(
+            Card.community_id == community_id, Card.status != CardStatus.REVOKED,
+            Card.issued_at >= begin, Card.issued_at < finish).group_by(Card.colour)).all())
     return {
         "red_lights": len(ids),
         "closed": sum(1 for _rid, status in rows if status == Status.CLOSED),
         "still_open": sum(1 for _rid, status in rows if status in OPEN_STATUSES),
         "rated": len(ratings), "satisfied": satisfied,
+        # warning cards (亮牌) of the community, its teams and members in the term, not revoked
+        "yellow_cards": cards.get(Colour.YELLOW, 0), "red_cards": cards.get(Colour.RED, 0),
     }
 
 
 COLUMNS = [("community_name", "社区"), ("unit_name", "包保单位"), ("leader_name", "包保领导"),
            ("starts_on", "包保开始"), ("ends_on", "包保结束"), ("red_lights", "红灯诉求数"),
            ("closed", "已办结"), ("still_open", "仍未办结"), ("rated", "已评价"),
-           ("satisfied", "满意及基本满意")]
+           ("satisfied", "满意及基本满意"), ("yellow_cards", "黄牌（张）"), ("red_cards", "红牌（张）")]
 
 
 def _rows(data: dict) -> list[list]:

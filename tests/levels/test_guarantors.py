@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from server.admin.models import AuditEntry
+from server.cards.models import Card
 from server.extensions import db
 from server.jobs import all_jobs
 from server.notifications.models import Notification
@@ -85,3 +86,21 @@ def _housing_id(world) -> int:
     from server.duty.models import Department
 
     return db.session.scalar(select(Department.id).where(Department.code == "housing"))
+
+
+def test_the_units_record_counts_the_communitys_warning_cards_in_its_term(world, clock):
+    county = world.as_("demo-county")
+    assert county.post(f"/api/v1/communities/{world.community.id}/guarantors", {
+        "unit_name": "县交通局", "leader_name": "赵主任", "starts_on": "2026-11-01"}).status == 201
+    rule = world.as_("demo-admin").post("/api/v1/admin/card-rules", {
+        "name": "一周红灯", "kind": "team_red_lights", "level": "team", "colour": "yellow",
+        "params": {"min_red": 1}, "window_days": 7, "expiry_days": 30})
+    assert rule.status == 201, rule.body
+    for period, status in (("2026-11-16", "active"), ("2026-11-09", "revoked")):
+        db.session.add(Card(rule_id=rule.data["id"], level="team", holder_id=world.team_a.id,
+                            community_id=world.community.id, period=period, colour="yellow",
+                            reason="一周内红灯诉求过多", status=status, issued_at=clock.now(),
+                            expires_at=clock.now() + timedelta(days=30)))
+    db.session.commit()
+    item = county.get("/api/v1/guarantors/assessment?start=2026-11-01").data["items"][0]
+    assert (item["yellow_cards"], item["red_cards"]) == (1, 0)
