@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, current_app
 
 from mini_program_api.schemas import sunlight as schemas
@@ -32,7 +34,7 @@ def communities():
 def sunlight(args, community_id: int):
     """Scoreboard, rankings (masked names), trends and one page of the public list."""
     body = service.community_board(community_id=bounded_id(community_id), now=clock.now(),
-                                   args=args, face="json", render=_envelope)
+                                   args=args, face="json", render=_board_json)
     return Response(body, mimetype="application/json")
 
 
@@ -56,10 +58,16 @@ def community_map(args, community_id: int):
     return Response(current_app.json.dumps(data), mimetype="application/geo+json")
 
 
-def _envelope(board: dict) -> str:
-    """Serialised once per cached board, not once per reader (the same envelope and schema)."""
-    data = schemas.SunlightOut().dump(board)
-    return current_app.json.dumps({"code": 0, "msg": "ok", "data": data})
+def _encoder(schema) -> Callable[[dict], str]:
+    """The envelope of ``schema``'s dump, serialised once per cached rendering, not once per
+    reader."""
+    def encode(value: dict) -> str:
+        return current_app.json.dumps({"code": 0, "msg": "ok", "data": schema.dump(value)})
+    return encode
+
+
+_board_json = _encoder(schemas.SunlightOut())
+_request_json = _encoder(schemas.PublicRequestDetailOut())
 
 
 @blp.get("/county")
@@ -89,4 +97,6 @@ def request_detail(no: str):
     """One request's public timeline, by its public number."""
     if len(no) > 32:
         raise NotFound("诉求不存在")
-    return service.public_request_detail(no=no, now=clock.now())
+    body = service.public_request_page(no=no, now=clock.now(), face="json",
+                                       render=_request_json)
+    return Response(body, mimetype="application/json")

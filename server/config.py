@@ -112,6 +112,9 @@ def from_environment() -> dict:
         # Server-side cache of the community boards (server/sunlight/boardcache.py); 0: off.
         "SUNLIGHT_BOARD_CACHE_SECONDS": _int("SUNLIGHT_BOARD_CACHE_SECONDS",
                                              10 if production else 0),
+        # How often a cached board's version is read again (0: at every reading).
+        "SUNLIGHT_BOARD_RECHECK_SECONDS": _int("SUNLIGHT_BOARD_RECHECK_SECONDS",
+                                               1 if production else 0),
         # Place (server/place): overlaps between sections below this area (m²) are tolerated
         # slivers at boundary import; a point this far (m) outside the section a resident named
         # is flagged to the committee; nearby requests within a default and a capped radius (m).

@@ -21,6 +21,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 from flask import Flask, g, has_request_context, request
 
 HEADER = "X-Request-ID"
@@ -70,7 +71,10 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             out["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False)
+        try:  # orjson: several times faster than the standard library on every access line
+            return orjson.dumps(out).decode()
+        except TypeError:  # a value orjson refuses (e.g. an integer beyond 64 bits)
+            return json.dumps(out, ensure_ascii=False, default=str)
 
 
 _HANDLER_NAME = "huying-json"

@@ -17,8 +17,11 @@ def _has_nul(values) -> bool:
 
 
 def refuse_nul() -> None:
+    # The raw query string holds a NUL only as "%00" or as itself: most requests skip parsing.
+    query = request.environ.get("QUERY_STRING", "")
+    args = request.args.items(multi=True) if "%00" in query or "\x00" in query else ()
     form = request.form.items(multi=True) if request.mimetype == "application/x-www-form-urlencoded" else ()
-    if ("\x00" in request.path or _has_nul(request.args.items(multi=True)) or _has_nul(form)):
+    if "\x00" in request.path or _has_nul(args) or _has_nul(form):
         raise BadRequest("请求中含有无效字符", errors={"_request": ["NUL character"]})
 
 

@@ -91,15 +91,16 @@ def community_board(*, community_id: int, now: datetime, args: dict,
     ``render`` turns the board into what a face sends (a page, a JSON body); the rendering is
     kept a few seconds while nothing changes (``server.sunlight.boardcache``), one per ``face``.
     """
-    community = queries.active_community(community_id)
-    if community is None:
-        raise NotFound("社区不存在")
-
     def compute():
+        community = queries.active_community(community_id)
+        if community is None:
+            raise NotFound("社区不存在")
         board = _community_board(community, now=now, args=args)
         return render(board) if render is not None else board
 
-    return boardcache.cached(community.id, {**args, "_face": face}, now, compute)
+    key = ("community", community_id, face, *sorted((k, v) for k, v in args.items() if v is not None))
+    return boardcache.cached(key, now, compute,
+                             version=lambda: boardcache.community_version(community_id))
 
 
 def _community_board(community: Community, *, now: datetime, args: dict) -> dict:
@@ -176,6 +177,15 @@ def _weekly(rows: list, first_week: datetime, now: datetime) -> list[dict]:
         out.append({"week_start": local_day(week).isoformat(), "total": f.total,
                     **{k: getattr(f, k) for k in figures.RATE_LABELS}})
     return out
+
+
+def public_request_page(*, no: str, now: datetime, face: str,
+                        render: Callable[[dict], Any]):
+    """One request's public page as ``render`` makes it from ``public_request_detail``, kept a
+    few seconds while the request does not change (``server.sunlight.boardcache``)."""
+    return boardcache.cached(("request", no, face), now,
+                             lambda: render(public_request_detail(no=no, now=now)),
+                             version=lambda: boardcache.request_version(no))
 
 
 def public_request_detail(*, no: str, now: datetime) -> dict:

@@ -23,6 +23,7 @@ blp = Blueprint("sunlight", __name__, url_prefix="/sunlight")
 blp.after_request(conditional)
 
 MAX_NO = 32
+LIST_ARGS = PublicListArgs()  # schemas load without state: one instance serves every reading
 
 
 @blp.get("/")
@@ -35,7 +36,7 @@ def communities():
 def community(community_id: int):
     """The scoreboard, the rankings, the trends and one page of the list of requests."""
     given = {k: v for k, v in request.args.items() if v != ""}
-    args = PublicListArgs().load(given)
+    args = LIST_ARGS.load(given)
 
     def page(board: dict) -> str:
         return render_template("sunlight/community.html", board=board, args=args,
@@ -79,8 +80,9 @@ def request_page(no: str):
     """One request's public timeline."""
     if len(no) > MAX_NO:
         raise NotFound("诉求不存在")
-    detail = service.public_request_detail(no=no, now=clock.now())
-    return render_template("sunlight/request.html", r=detail)
+    return service.public_request_page(
+        no=no, now=clock.now(), face="html",
+        render=lambda detail: render_template("sunlight/request.html", r=detail))
 
 
 def _next_url(board: dict, args: dict) -> str | None:
