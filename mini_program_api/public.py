@@ -12,7 +12,7 @@ from server.errors import NotFound
 from server.http import Blueprint, bounded_id
 from server.sunlight import maps, rankings, service
 from server.sunlight import queries as sunlight_queries
-from server.sunlight.caching import conditional
+from server.sunlight.caching import Rendered, conditional
 from server.sunlight.schemas import PublicListArgs, RankingWindowArgs
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
@@ -33,9 +33,9 @@ def communities():
 @blp.errors(404, 422)
 def sunlight(args, community_id: int):
     """Scoreboard, rankings (masked names), trends and one page of the public list."""
-    body = service.community_board(community_id=bounded_id(community_id), now=clock.now(),
+    page = service.community_board(community_id=bounded_id(community_id), now=clock.now(),
                                    args=args, face="json", render=_board_json)
-    return Response(body, mimetype="application/json")
+    return page.response()
 
 
 @blp.get("/communities/<int:community_id>/map.geojson")
@@ -58,11 +58,13 @@ def community_map(args, community_id: int):
     return Response(current_app.json.dumps(data), mimetype="application/geo+json")
 
 
-def _encoder(schema) -> Callable[[dict], str]:
+def _encoder(schema) -> Callable[[dict], Rendered]:
     """The envelope of ``schema``'s dump, serialised once per cached rendering, not once per
     reader."""
-    def encode(value: dict) -> str:
-        return current_app.json.dumps({"code": 0, "msg": "ok", "data": schema.dump(value)})
+    def encode(value: dict) -> Rendered:
+        return Rendered.of(current_app.json.dumps({"code": 0, "msg": "ok",
+                                                   "data": schema.dump(value)}),
+                           "application/json")
     return encode
 
 
@@ -97,6 +99,6 @@ def request_detail(no: str):
     """One request's public timeline, by its public number."""
     if len(no) > 32:
         raise NotFound("诉求不存在")
-    body = service.public_request_page(no=no, now=clock.now(), face="json",
+    page = service.public_request_page(no=no, now=clock.now(), face="json",
                                        render=_request_json)
-    return Response(body, mimetype="application/json")
+    return page.response()

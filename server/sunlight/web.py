@@ -14,7 +14,7 @@ from server.errors import DomainError, NotFound
 from server.http import bounded_id
 from server.requests.enums import STATUS_LABELS
 from server.sunlight import charts, maps, rankings, service
-from server.sunlight.caching import conditional
+from server.sunlight.caching import Rendered, conditional
 from server.sunlight.figures import RATE_LABELS
 from server.sunlight.public import LIGHT_LABELS
 from server.sunlight.schemas import PublicListArgs, RankingWindowArgs
@@ -23,6 +23,7 @@ blp = Blueprint("sunlight", __name__, url_prefix="/sunlight")
 blp.after_request(conditional)
 
 MAX_NO = 32
+HTML = "text/html"
 LIST_ARGS = PublicListArgs()  # schemas load without state: one instance serves every reading
 
 
@@ -38,13 +39,14 @@ def community(community_id: int):
     given = {k: v for k, v in request.args.items() if v != ""}
     args = LIST_ARGS.load(given)
 
-    def page(board: dict) -> str:
-        return render_template("sunlight/community.html", board=board, args=args,
-                               status_labels=STATUS_LABELS, light_labels=LIGHT_LABELS,
-                               pictures=_pictures(board), next_url=_next_url(board, args))
+    def page(board: dict) -> Rendered:
+        return Rendered.of(render_template(
+            "sunlight/community.html", board=board, args=args, status_labels=STATUS_LABELS,
+            light_labels=LIGHT_LABELS, pictures=_pictures(board),
+            next_url=_next_url(board, args)), HTML)
 
     return service.community_board(community_id=bounded_id(community_id), now=clock.now(),
-                                   args=args, face="html", render=page)
+                                   args=args, face="html", render=page).response()
 
 
 @blp.get("/county")
@@ -82,7 +84,8 @@ def request_page(no: str):
         raise NotFound("诉求不存在")
     return service.public_request_page(
         no=no, now=clock.now(), face="html",
-        render=lambda detail: render_template("sunlight/request.html", r=detail))
+        render=lambda detail: Rendered.of(render_template("sunlight/request.html", r=detail),
+                                          HTML)).response()
 
 
 def _next_url(board: dict, args: dict) -> str | None:
