@@ -14,7 +14,7 @@ from mini_program_api.schemas import requests as schemas
 from server import clock
 from server.accounts.enums import Role
 from server.errors import Forbidden
-from server.http import Blueprint, PageArgs, bounded_id, login_required, page_schema
+from server.http import Blueprint, PageArgs, bounded_id, login_required, ok_response, page_schema
 from server.place import service as place
 from server.requests import nearby, queries, service, support
 from server.requests.enums import Action
@@ -54,7 +54,7 @@ def submit(body):
 @blp.errors(422)
 def my_requests(page):
     """The caller's own requests, newest first."""
-    return queries.mine(current_user, page)
+    return ok_response(queries.mine(current_user, page, clock.now()))
 
 
 @blp.get("/tasks")
@@ -65,7 +65,7 @@ def my_requests(page):
 def tasks(args):
     """Work for a member: ``available`` (my teams, not taken) or ``mine`` (held by me)."""
     _require_role(Role.MEMBER)
-    return queries.tasks(current_user, args["scope"], args)
+    return ok_response(queries.tasks(current_user, args["scope"], args, clock.now()))
 
 
 @blp.get("/review")
@@ -77,7 +77,7 @@ def review(args):
     """The committee's desk: awaiting review, escalated to the committee, whistled or overdue;
     with ``light``, every open request showing that light (亮灯预警)."""
     _require_role(Role.COMMITTEE)
-    return queries.review(current_user, clock.now(), args, light=args["light"])
+    return ok_response(queries.review(current_user, clock.now(), args, light=args["light"]))
 
 
 @blp.get("/supervision")
@@ -91,7 +91,7 @@ def supervision(args):
     request showing that light."""
     if not ({Role.STREET, Role.COUNTY} & set(current_user.roles)):
         raise Forbidden("只有街道或县城乡治理服务中心可以查看督办台")
-    return queries.supervision(current_user, clock.now(), args, light=args["light"])
+    return ok_response(queries.supervision(current_user, clock.now(), args, light=args["light"]))
 
 
 @blp.get("/requests/nearby")

@@ -46,9 +46,15 @@ def open_whistle_deadline(request) -> datetime | None:
 
 def light_for(request, now: datetime) -> Light | None:
     """The light of one request object: red also when a whistle to a department is overdue."""
+    whistle = open_whistle_deadline(request) if request.status == "referred" else None
+    return light_at(request, now, whistle=whistle)
+
+
+def light_at(request, now: datetime, *, whistle: datetime | None) -> Light | None:
+    """The light of anything with a request's status, deadlines and ``yellow_at`` (an object or
+    a row), given the deadline of its unanswered whistle, if any."""
     if request.status not in OPEN_STATUSES or request.resolve_deadline is None:
         return None
-    whistle = open_whistle_deadline(request) if request.status == "referred" else None
     if now > request.resolve_deadline or (whistle is not None and now > whistle):
         return Light.RED
     turn = request.yellow_at or yellow_at(submitted_at=request.submitted_at,

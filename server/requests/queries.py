@@ -4,70 +4,90 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from server.accounts import service as accounts
+from server.accounts.enums import Role
 from server.accounts.models import User
-from server.catalogue.models import Category
 from server.extensions import db
-from server.grid import queries as grid
-from server.grid.models import Community, Grid, Team
-from server.http import keyset_page
+from server.grid.models import Community, Grid, Team, TeamMember
 from server.place import cells
-from server.requests import dispatch
+from server.requests import dispatch, summaries
 from server.requests.enums import OPEN_STATUSES, Hop, Status
 from server.requests.lights import Light, light_case
 from server.requests.models import Request
 
-# A summary needs neither the timeline, the photos nor the ratings: loading them for a page
-# of fifty would read every event of fifty requests to throw them away.
-SUMMARY = (lazyload(Request.events), lazyload(Request.photos), lazyload(Request.ratings))
+
+def _bound(name: str):
+    return bindparam(name, expanding=True)
 
 
-def _summaries(clause):
-    return select(Request).where(clause).options(*SUMMARY)
+# The hot lists' statements, built once (see ``summaries.keyset``); their values are bound.
+_MINE = summaries.keyset(Request.resident_id == bindparam("user_id"))
+_HELD_CLAUSE = and_(Request.handler_id == bindparam("user_id"),
+                    Request.status.in_([Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED]))
+_HELD = summaries.keyset(_HELD_CLAUSE)
+_AVAILABLE_CLAUSE = and_(Request.status == Status.DISPATCHED, dispatch.helpable_clause(
+    _bound("team_ids"), _bound("grid_ids"), _bound("section_ids")))
+_AVAILABLE = summaries.keyset(_AVAILABLE_CLAUSE)
+_DESK = summaries.keyset(and_(
+    Request.community_id.in_(_bound("communities")),
+    or_(
+        Request.status.in_([Status.RESOLVED, Status.REFERRED]),
+        and_(Request.status == Status.DISPATCHED, Request.hop.in_([Hop.COMMITTEE, Hop.STREET])),
+        and_(Request.status.in_(OPEN_STATUSES), Request.resolve_deadline < bindparam("now")),
+        # Its point lies far outside the section the resident named: check before work.
+        and_(Request.status == Status.DISPATCHED, Request.place_mismatch_m.is_not(None)),
+    ),
+))
+_TEAMS = (select(Team.id, Team.post, Team.grid_id, Team.section_id)
+          .join(TeamMember, TeamMember.team_id == Team.id)
+          .where(TeamMember.user_id == bindparam("user_id"), TeamMember.is_active.is_(True)))
 
 
-def mine(user: User, page: dict) -> dict:
-    return keyset_page(_summaries(Request.resident_id == user.id), Request.id, page)
+def _page(clause, page: dict, now: datetime) -> dict:
+    """A page of a list that is not hot enough to keep its statement (the lights' filters)."""
+    return summaries.page(summaries.keyset(clause), {}, page, now)
 
 
-def tasks(user: User, scope: str, page: dict) -> dict:
+def mine(user: User, page: dict, now: datetime) -> dict:
+    return summaries.page(_MINE, {"user_id": user.id}, page, now)
+
+
+def tasks(user: User, scope: str, page: dict, now: datetime) -> dict:
     """``available``: dispatched to one of my teams and not taken, or escalated past one of
     them (顶岗: still mine to help with); ``mine``: held by me. With ``near`` (a WGS-84 point
     and an optional radius), nearest first instead (see ``by_distance``)."""
     if scope == "mine":
-        clause = and_(
-            Request.handler_id == user.id,
-            Request.status.in_([Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED]),
-        )
-        query = _summaries(clause)
+        query, clause, params = _HELD, _HELD_CLAUSE, {"user_id": user.id}
     else:
-        clause = and_(Request.status == Status.DISPATCHED,
-                      dispatch.helpable_clause(grid.teams_of(user.id)))
-        query = _summaries(clause).join(Category, Category.id == Request.category_id)
+        teams = summaries.fetch(_TEAMS, {"user_id": user.id})
+        query, clause, params = _AVAILABLE, _AVAILABLE_CLAUSE, dispatch.helpable_params(teams)
     if page.get("near") is not None:
-        return by_distance(query, *page["near"], limit=page["limit"])
-    return keyset_page(query, Request.id, page)
+        return by_distance(clause, params, *page["near"], limit=page["limit"], now=now)
+    return summaries.page(query, params, page, now)
 
 
 MAX_BY_DISTANCE = 200
 
 
-def by_distance(query, lat: float, lng: float, within_m: float | None, *, limit: int) -> dict:
+def by_distance(clause, params: dict, lat: float, lng: float, within_m: float | None, *, limit: int,
+                now: datetime) -> dict:
     """A member on patrol: their tasks nearest first from where they stand, those without a
     point last, optionally only within ``within_m``; one page (a member's tasks are few, at
     most ``MAX_BY_DISTANCE`` are ranked). Staff see the exact point, so it is measured."""
-    ranked = []
-    for request in db.session.scalars(query.order_by(Request.id.desc()).limit(MAX_BY_DISTANCE)):
-        metres = None if request.lat is None else cells.metres_between(lat, lng, request.lat, request.lng)
+    ranked, distances = [], {}
+    rows = summaries.fetch(summaries.statement(clause).order_by(Request.id.desc())
+                           .limit(MAX_BY_DISTANCE), params)
+    for row in rows:
+        metres = None if row.lat is None else cells.metres_between(lat, lng, row.lat, row.lng)
         if within_m is not None and (metres is None or metres > within_m):
             continue
-        request.distance_m = None if metres is None else round(metres)
-        ranked.append(request)
-    ranked.sort(key=lambda r: (r.distance_m is None, r.distance_m or 0, -r.id))
-    return {"items": ranked[:limit], "next_cursor": None}
+        distances[row.id] = None if metres is None else round(metres)
+        ranked.append(row)
+    ranked.sort(key=lambda r: (distances[r.id] is None, distances[r.id] or 0, -r.id))
+    return {"items": summaries.to_dicts(ranked[:limit], now, distances=distances),
+            "next_cursor": None}
 
 
 def review(user: User, now: datetime, page: dict, light: str | None = None) -> dict:
@@ -76,21 +96,11 @@ def review(user: User, now: datetime, page: dict, light: str | None = None) -> d
 
     With ``light``, every open request of the committee's communities showing that light.
     """
-    communities = accounts.committee_communities(user.id)
+    communities = [g.community_id for g in user.grants if g.role == Role.COMMITTEE]
     if light is not None:
-        clause = and_(Request.community_id.in_(communities), light_case(now) == light)
-        return keyset_page(_summaries(clause), Request.id, page)
-    clause = and_(
-        Request.community_id.in_(communities),
-        or_(
-            Request.status.in_([Status.RESOLVED, Status.REFERRED]),
-            and_(Request.status == Status.DISPATCHED, Request.hop.in_([Hop.COMMITTEE, Hop.STREET])),
-            and_(Request.status.in_(OPEN_STATUSES), Request.resolve_deadline < now),
-            # Its point lies far outside the section the resident named: check before work.
-            and_(Request.status == Status.DISPATCHED, Request.place_mismatch_m.is_not(None)),
-        ),
-    )
-    return keyset_page(_summaries(clause), Request.id, page)
+        return _page(and_(Request.community_id.in_(communities), light_case(now) == light),
+                     page, now)
+    return summaries.page(_DESK, {"communities": communities, "now": now}, page, now)
 
 
 def supervision(user: User, now: datetime, page: dict, light: str | None = None) -> dict:
@@ -109,7 +119,7 @@ def supervision(user: User, now: datetime, page: dict, light: str | None = None)
             or_(and_(Request.status == Status.DISPATCHED, Request.hop == Hop.STREET),
                 light_case(now) == "red"),
         )
-    return keyset_page(_summaries(clause), Request.id, page)
+    return _page(clause, page, now)
 
 
 def light_counts(user: User, now: datetime) -> dict:
