@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     privacy.init_logging()  # no query string (secrets, codes, tokens) in any logged URL
 
     extensions.db.init_app(app)
+    extensions.init_session_teardown(app)
     extensions.init_sqlite_pragmas(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent / "migrations"),

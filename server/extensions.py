@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -33,8 +38,32 @@ def lock_rows(model, *where) -> int:
     statement = (update(model).where(*where).values(id=model.id)
                  .execution_options(synchronize_session=False))
     return db.session.execute(statement).rowcount
+
+
 migrate = Migrate()
 jwt = JWTManager()
+
+
+def init_session_teardown(app) -> None:
+    """End each request's session even when the database dropped the connection after the
+    answer was made (a restart between the commit and the teardown). Closing the session sends a
+    rollback, which fails on a dead connection; unhandled, that failure escapes after the
+    response was built and the client gets a bare 500 for a request that succeeded. The pool has
+    already discarded the dead connection; the session is closed again (now without a live
+    transaction) and dropped. Registered after Flask-SQLAlchemy's own teardown, so it runs first
+    and leaves that one nothing to do."""
+
+    @app.teardown_appcontext
+    def _end_session(_error):
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            log.warning("request's database connection lost at teardown: %s",
+                        type(error.orig).__name__)
+            try:
+                db.session.remove()
+            except DBAPIError:
+                db.session.registry.clear()
 
 
 def init_sqlite_pragmas(app) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from server.extensions import db
 from tests.conftest import PG_URL, LoopbackServer
@@ -52,3 +53,17 @@ def test_connections_killed_under_load_lose_no_acknowledged_submission(world, po
             thread.join(timeout=60)
         assert after.failed == [] and len(after.acknowledged) == 3
     assert_all_persisted(load.acknowledged + after.acknowledged)
+
+
+@pytest.mark.postgres_only
+def test_connection_lost_after_the_answer_does_not_fail_the_request(app, postgres):
+    """The database drops the request's connection between the answer and the teardown: closing
+    the session cannot roll back, yet the request ends cleanly and the next one is served."""
+    with app.test_request_context("/api/v1/ping"):
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"),
+                             autocommit=True) as conn:
+            assert conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+    # leaving the context ran the teardown without raising; a new request gets a live connection
+    with app.test_request_context("/api/v1/ping"):
+        assert db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
