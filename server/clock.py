@@ -6,6 +6,7 @@ Tests install a :class:`FrozenClock` on the app instead of sleeping.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -43,6 +44,16 @@ class FrozenClock:
 
 def now() -> datetime:
     return current_app.extensions["clock"].now()
+
+
+def local_zone() -> ZoneInfo:
+    """The deployment's time zone (``TIMEZONE``: Asia/Shanghai in China)."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_iso(value: datetime | None, zone: ZoneInfo) -> str | None:
+    """ISO 8601 in ``zone`` with its offset (+08:00 in China), as every answer shows a moment."""
+    return None if value is None else value.astimezone(zone).isoformat()
 
 
 def init_app(app) -> None:

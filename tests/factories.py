@@ -116,6 +116,15 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), exif: bytes | None = None) -> 
     return out.getvalue()
 
 
+def upload(api, fmt: str = "JPEG") -> dict:
+    """Upload a small image as ``api``'s user; the stored photo's answer (id, url, …)."""
+    response = api.call("POST", "/api/v1/uploads",
+                        data={"file": (io.BytesIO(image_bytes(fmt)), "p.jpg")},
+                        content_type="multipart/form-data")
+    assert response.status == 201, response.body
+    return response.data
+
+
 def pass_content_checks(world, fake_state) -> None:
     """Run the content-check job and let WeChat pass every photo through its signed callback,
     as the real flow does, so that photos become publishable."""

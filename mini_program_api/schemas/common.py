@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import current_app
 
 from server import clock
 from server.http import MAX_ID
@@ -16,9 +14,7 @@ class LocalDateTime(ma.fields.DateTime):
     """ISO 8601 with the deployment's offset (+08:00 in China)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).isoformat()
+        return None if value is None else clock.local_iso(value, clock.local_zone())
 
 
 def Id(**kwargs) -> ma.fields.Integer:  # noqa: N802 - reads like a field class

@@ -103,6 +103,26 @@ def committee_communities(user_id: int) -> list[int]:
     )
 
 
+def grants_by_role(user: User) -> dict[str, set[int | None]]:
+    """``user``'s roles from ``user.grants``, each with what it is scoped to: the communities
+    of committee grants, the streets of street grants (None for an unscoped role). The token
+    check loads the grants with the user in the request's own transaction, so this is as fresh
+    as ``is_committee_of`` without a statement per question."""
+    found: dict[str, set[int | None]] = {}
+    for grant in user.grants:
+        scope = grant.community_id if grant.role == Role.COMMITTEE else (
+            grant.street_id if grant.role == Role.STREET else None)
+        found.setdefault(grant.role, set()).add(scope)
+    return found
+
+
+def street_of(community_id: int) -> int | None:
+    """The street a community belongs to (None when it has none)."""
+    from server.grid.models import Community
+
+    return db.session.scalar(select(Community.street_id).where(Community.id == community_id))
+
+
 def has_role(user_id: int, role: Role) -> bool:
     return bool(
         db.session.scalar(

@@ -27,14 +27,15 @@ def has_details(request: Request) -> bool:
 
 
 def record_detail_read(request: Request, *, viewer: User, standing: set[Relation],
-                       now: datetime) -> None:
+                       now: datetime) -> bool:
     """Record that ``viewer`` is shown the request's exact place or photos, in the caller's
-    transaction; the owner's own reads and requests without such details are not recorded."""
+    transaction; the owner's own reads and requests without such details are not recorded.
+    True when a record was written (the caller commits it)."""
     if Relation.OWNER in standing or not has_details(request):
-        return
+        return False
     relation = next((r for r in _STAFF if r in standing), None)
     if relation is None:
-        return
+        return False
     day = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(
@@ -42,6 +43,7 @@ def record_detail_read(request: Request, *, viewer: User, standing: set[Relation
                                   community_id=request.community_id, relation=relation.value,
                                   day=day, created_at=now)
         .on_conflict_do_nothing(index_elements=["viewer_id", "request_id", "day"]))
+    return True
 
 
 KINDS = ("detail", "phone")

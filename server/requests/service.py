@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts import service as accounts
+from server.accounts.enums import Role
 from server.accounts.models import User
 from server.catalogue.models import Category
 from server.duty import service as duty
@@ -21,13 +22,17 @@ from server.grid import queries as grid
 from server.grid.models import Community, Section
 from server.place import service as place
 from server.requests import content as security
-from server.requests import dispatch, notices, reads, whistle, workflow
+from server.requests import details, dispatch, notices, reads, whistle, workflow
 from server.requests.enums import OPEN_STATUSES, Action, Hop, Relation, Satisfaction, Status
 from server.requests.models import Photo, Rating, Request, RequestCounter
 
 
 def relations(request: Request, user: User) -> set[Relation]:
-    """How ``user`` stands to ``request``; empty means they may not even see it."""
+    """How ``user`` stands to ``request``; empty means they may not even see it.
+
+    Roles come from ``user.grants``, which the token check read in this request's transaction
+    with the user (as fresh as a query of each: a demoted committee member loses the power at
+    once); the team and the street are read only when the user could stand there."""
     found: set[Relation] = set()
     if request.resident_id == user.id:
         found.add(Relation.OWNER)
@@ -35,34 +40,38 @@ def relations(request: Request, user: User) -> set[Relation]:
     # they read nothing of the request any more (what they held went to the committee).
     if request.handler_id == user.id and grid.active_member_team(user.id, request.community_id):
         found.add(Relation.HANDLER)
-    if dispatch.eligible_team_ids(request) & grid.team_ids_of(user.id):
+    teams = grid.team_ids_of(user.id)
+    if teams and dispatch.eligible_team_ids(request) & teams:
         found.add(Relation.TEAM)
-    if accounts.is_committee_of(user.id, request.community_id):
+    roles = accounts.grants_by_role(user)
+    if request.community_id in roles.get(Role.COMMITTEE, ()):
         found.add(Relation.COMMITTEE)
-    if accounts.is_county(user.id):
+    if Role.COUNTY in roles:
         found.add(Relation.COUNTY)
-    elif accounts.supervises_community(user.id, request.community_id):
+    elif roles.get(Role.STREET) and (street := accounts.street_of(request.community_id)) is not None \
+            and street in roles[Role.STREET]:
         found.add(Relation.STREET)
     return found
 
 
 def get_visible(request_id: int, user: User) -> tuple[Request, set[Relation]]:
     """The request and the caller's standing, or 404 when they may not see it."""
-    request = db.session.get(Request, request_id)
-    if request is None:
-        raise NotFound("诉求不存在")
-    found = relations(request, user)
+    return _standing(db.session.get(Request, request_id), user)
+
+
+def _standing(request, user: User):
+    found = relations(request, user) if request is not None else set()
     if not found:
         raise NotFound("诉求不存在")
     return request, found
 
 
-def read(*, request_id: int, viewer: User, now: datetime) -> Request:
-    """One request for its owner, team, handler or committee; a staff read of its exact place
-    or photos is recorded."""
-    request, standing = get_visible(request_id, viewer)
-    reads.record_detail_read(request, viewer=viewer, standing=standing, now=now)
-    db.session.commit()
+def read(*, request_id: int, viewer: User, now: datetime):
+    """One request for its owner, team, handler or committee, read as rows (``details``); a
+    staff read of its exact place or photos is recorded."""
+    request, standing = _standing(details.view(request_id), viewer)
+    if reads.record_detail_read(request, viewer=viewer, standing=standing, now=now):
+        db.session.commit()
     return request
 
 

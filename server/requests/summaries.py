@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, bindparam, select
 
+from server import clock
 from server.catalogue.models import Category
 from server.extensions import db
 from server.http import MAX_ID, decode_cursor, keyset_slice
 from server.requests.enums import STATUS_LABELS, Status
-from server.requests.lights import light_at
-from server.requests.models import Request, Whistle
+from server.requests.lights import light_at, open_whistle_deadlines
+from server.requests.models import Request
 
 # What a summary shows, plus what it is computed from (yellow_at for the light, the point for a
 # member's distance; the point itself is never shown).
@@ -65,26 +64,15 @@ def page(query, params: dict, args: dict, now: datetime) -> dict:
     return {**result, "items": to_dicts(result["items"], now)}
 
 
-def _whistle_deadlines(rows: Sequence[Row]) -> dict[int, datetime]:
-    """The earliest unanswered whistle of each referred request among ``rows``."""
-    referred = [row.id for row in rows if row.status == Status.REFERRED]
-    if not referred:
-        return {}
-    return dict(db.session.connection().execute(
-        select(Whistle.request_id, func.min(Whistle.deadline))
-        .where(Whistle.request_id.in_(referred), Whistle.responded_at.is_(None))
-        .group_by(Whistle.request_id)).all())
-
-
 def to_dicts(rows: Sequence[Row], now: datetime, *,
              distances: dict[int, int | None] | None = None) -> list[dict]:
     """The summaries of ``rows`` as ``RequestSummaryOut`` dumps them."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    whistles = _whistle_deadlines(rows)
+    zone = clock.local_zone()
+    whistles = open_whistle_deadlines([row.id for row in rows if row.status == Status.REFERRED])
     distances = distances or {}
 
     def local(value: datetime | None) -> str | None:
-        return None if value is None else value.astimezone(zone).isoformat()
+        return clock.local_iso(value, zone)
 
     items = []
     for row in rows:

@@ -55,3 +55,23 @@ def test_list_queries_do_not_grow_with_page_size(world, clock, count_queries, wh
     assert counts[12][1] >= at_least, counts  # the big page really is bigger
     assert counts[1][0] == counts[4][0] == counts[12][0], counts
     assert counts[12][0] <= 8, counts
+
+
+@pytest.mark.parametrize("who, at_most", [("demo-resident", 7), ("demo-committee", 8)])
+def test_a_request_detail_costs_the_same_few_statements_however_long_its_story(
+        world, clock, count_queries, who, at_most, monkeypatch):
+    """The token check, the request, its timeline, whistles, photos and ratings (one statement
+    each), the viewer's teams; roles come with the token check's user, and an owner's read,
+    which records nothing, is not committed and reloaded. A committee read records the staff
+    read and commits it once."""
+    monkeypatch.setitem(world.app.config, "MAX_OPEN_REQUESTS", 0)  # one resident, many requests
+    short, long = world.submit()["id"], _busy_world(world, clock)[2]  # closed and rated
+    counts = {}
+    for rid in (short, long):
+        db.session.expunge_all()
+        count_queries.count = 0
+        response = world.as_(who).get(f"/api/v1/requests/{rid}")
+        assert response.status == 200, response.body
+        counts[rid] = (count_queries.count, len(response.data["timeline"]))
+    assert counts[long][1] > counts[short][1] + 3, counts  # the long story really is longer
+    assert counts[short][0] == counts[long][0] <= at_most, counts

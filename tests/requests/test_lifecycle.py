@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import image_bytes
+from tests.factories import upload
 
 
-def _upload(api, fmt="JPEG"):
-    response = api.call("POST", "/api/v1/uploads",
-                        data={"file": (__import__("io").BytesIO(image_bytes(fmt)), "p.jpg")},
-                        content_type="multipart/form-data")
-    assert response.status == 201, response.body
-    return response.data["id"]
+def _upload(api, fmt="JPEG") -> int:
+    return upload(api, fmt)["id"]
 
 
 def test_full_life_submit_to_second_rating(world, clock):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import jsonschema_rs
 import pytest
 from sqlalchemy import update
 
@@ -15,6 +14,7 @@ from mini_program_api.schemas.requests import RequestSummaryOut
 from server.duty.models import Department
 from server.extensions import db
 from server.requests.models import Request
+from tests.requests.conftest import openapi_validator
 
 LISTS = [
     ("demo-resident", "/api/v1/requests/mine"),
@@ -27,57 +27,6 @@ LISTS = [
 ]
 
 
-def _nullable_as_json_schema(node):
-    """OpenAPI 3.0's ``nullable`` in JSON Schema terms, so that a validator reads it."""
-    if isinstance(node, list):
-        return [_nullable_as_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: _nullable_as_json_schema(value) for key, value in node.items()}
-    if node.pop("nullable", False):
-        if "type" in node:
-            node["type"] = [node["type"], "null"]
-        else:
-            node = {"anyOf": [node, {"type": "null"}]}
-    return node
-
-
-def _validator(spec: dict, path: str) -> jsonschema_rs.Draft7Validator:
-    answer = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    document = _nullable_as_json_schema({**answer, "components": spec["components"]})
-    return jsonschema_rs.Draft7Validator(document)
-
-
-@pytest.fixture
-def every_state(world, clock, monkeypatch):
-    """Requests of demo-resident in every state a list shows, at different ages."""
-    monkeypatch.setitem(world.app.config, "MAX_OPEN_REQUESTS", 0)
-    member, committee = world.as_("demo-member-a"), world.as_("demo-committee")
-    resident = world.as_("demo-resident")
-
-    def step(rid, *actions):
-        for action, body in actions:
-            answer = (member if action in ("accept", "progress", "resolve") else
-                      resident if action in ("cancel", "rate") else committee).post(
-                f"/api/v1/requests/{rid}/{action}", body)
-            assert answer.status == 200, (action, answer.body)
-
-    accept, resolve = ("accept", None), ("resolve", {"note": "已处理"})
-    old = [world.submit(public=True)["id"] for _ in range(3)]  # these will be overdue
-    step(old[0], accept)
-    step(old[1], accept, ("escalate", {"department": "housing", "note": "需要维修"}))
-    clock.advance(hours=60)
-    rids = [world.submit(public=n % 2 == 0)["id"] for n in range(6)]
-    step(rids[0], accept, ("progress", {"note": "在处理"}))
-    step(rids[1], accept, resolve)
-    step(rids[2], accept, resolve, ("approve", None),
-         ("rate", {"resolved": True, "satisfaction": "satisfied"}))
-    step(rids[3], ("cancel", None))
-    step(rids[4], ("reject", {"reason": "不属于社区事务"}))
-    clock.advance(hours=1)
-    return world
-
-
 @pytest.mark.parametrize("who, path", LISTS)
 def test_the_fast_lists_answer_what_the_schema_documents(every_state, who, path):
     world = every_state
@@ -85,7 +34,7 @@ def test_the_fast_lists_answer_what_the_schema_documents(every_state, who, path)
     answer = world.as_(who).get(path + ("&" if "?" in path else "?") + "limit=100")
     assert answer.status == 200, answer.body
     body = answer.body
-    _validator(spec, path.split("?")[0]).validate(body)
+    openapi_validator(spec, path.split("?")[0]).validate(body)
     items = body["data"]["items"]
     db.session.expunge_all()
     reference = [RequestSummaryOut().dump(db.session.get(Request, item["id"])) for item in items]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from server.extensions import db
 from server.jobs import all_jobs
 from server.open311.models import Requester
 from server.requests.models import Event, Photo, Request
-from tests.factories import close_request, image_bytes
+from tests.factories import close_request, upload
 
 PHONE = "13812345678"
 
@@ -31,10 +30,7 @@ def _sweep(clock):
 
 
 def _upload(api) -> int:
-    response = api.call("POST", "/api/v1/uploads", data={"file": (io.BytesIO(image_bytes()), "p.jpg")},
-                        content_type="multipart/form-data")
-    assert response.status == 201, response.body
-    return response.data["id"]
+    return upload(api)["id"]
 
 
 def _closed_request(world, fake_wechat, **overrides) -> tuple[int, str]:

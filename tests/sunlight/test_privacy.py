@@ -3,14 +3,13 @@ public page and JSON twin and find none of it."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 
 from server.extensions import db
 from server.privacy import mask_name, redact
-from tests.factories import image_bytes
+from tests.factories import upload
 
 PHONE = "13912345678"
 ID_NUMBER = "22082119900101123X"
@@ -20,11 +19,7 @@ NAME = "张三丰"
 
 
 def _upload(api):
-    response = api.call("POST", "/api/v1/uploads",
-                        data={"file": (io.BytesIO(image_bytes()), "p.jpg")},
-                        content_type="multipart/form-data")
-    assert response.status == 201, response.body
-    return response.data
+    return upload(api)
 
 
 @pytest.fixture
