@@ -42,7 +42,8 @@ def submit(body):
     _require_role(Role.RESIDENT)
     return idempotency.run(
         user=current_user, key=http_request.headers.get("Idempotency-Key"), body=body,
-        produce=lambda: service.submit(resident=current_user, now=clock.now(), commit=False, **body),
+        produce=lambda: service.answer(
+            service.submit(resident=current_user, now=clock.now(), commit=False, **body)),
         dump=schemas.RequestOut().dump, status=201,
     )
 
@@ -153,8 +154,8 @@ def _action(action: Action, schema, summary: str, *, note_field: str | None = No
     def view(body, request_id: int):
         body = dict(body)
         note = body.pop(note_field, None) if note_field else None
-        return service.act(request_id=bounded_id(request_id), action=action, actor=current_user,
-                           now=clock.now(), note=note, **body)
+        return service.answer(service.act(request_id=bounded_id(request_id), action=action,
+                                          actor=current_user, now=clock.now(), note=note, **body))
 
     view.__name__ = f"{action.value}_request"
     view.__doc__ = summary

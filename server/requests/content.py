@@ -92,8 +92,9 @@ def _ask(author: User | None, text: str, now: datetime, client: WeChatClient | N
 
 
 def record_text(*, screen: Screen, request_id: int, author: User | None, now: datetime,
-                event_id: int | None = None) -> None:
-    """Keep the verdict (or queue the retry) and bring the request's moderation up to date."""
+                event_id: int | None = None, refresh: bool = True) -> None:
+    """Keep the verdict (or queue the retry) and bring the request's moderation up to date
+    (``refresh=False``: the caller set it already, from ``moderation_of``)."""
     pending = screen.verdict is None
     db.session.add(ContentCheck(
         kind="text", request_id=request_id, event_id=event_id,
@@ -101,17 +102,23 @@ def record_text(*, screen: Screen, request_id: int, author: User | None, now: da
         attempts=1, next_attempt_at=now + backoff(1) if pending else None,
         last_error=screen.error, created_at=now, checked_at=None if pending else now,
     ))
-    db.session.flush()
-    refresh_request(request_id)
+    if refresh:
+        db.session.flush()
+        refresh_request(request_id)
+
+
+def moderation_of(verdicts) -> str:
+    """A request's moderation from the verdicts on its texts (None: not answered yet): the
+    worst of them; a text the committee cleared counts as passed."""
+    worst = max((v or PENDING for v in verdicts), key=_RANK.__getitem__, default=PASS)
+    return PASS if worst == CLEARED else worst
 
 
 def refresh_request(request_id: int) -> str:
-    verdicts = db.session.scalars(
+    state = moderation_of(db.session.scalars(
         select(ContentCheck.verdict).where(ContentCheck.kind == "text",
                                            ContentCheck.request_id == request_id)
-    )
-    worst = max((v or PENDING for v in verdicts), key=_RANK.__getitem__, default=PASS)
-    state = PASS if worst == CLEARED else worst
+    ))
     db.session.execute(update(Request).where(Request.id == request_id).values(moderation=state))
     return state
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from server.accounts import service as accounts
 from server.accounts.enums import Role
@@ -19,7 +20,7 @@ from server.duty import service as duty
 from server.errors import Code, Conflict, Invalid, NotFound
 from server.extensions import db, lock_rows
 from server.grid import queries as grid
-from server.grid.models import Community, Section
+from server.grid.models import Community, Grid, Section
 from server.place import service as place
 from server.requests import content as security
 from server.requests import details, dispatch, notices, reads, whistle, workflow
@@ -75,6 +76,14 @@ def read(*, request_id: int, viewer: User, now: datetime):
     return request
 
 
+def answer(request: Request):
+    """What the answer to a write shows of ``request``, read as rows (``details.view``) in the
+    writer's transaction or after its commit, instead of reloading the ORM object and the four
+    collections that the commit expired."""
+    db.session.flush()
+    return details.view(request.id)
+
+
 def _next_number(community: Community, now: datetime) -> str:
     """``<community code>-<local date>-<sequence>``; the counter row is bumped atomically."""
     day = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
@@ -127,7 +136,8 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     if category is None:
         raise Invalid("未知的诉求类别", errors={"category_code": ["unknown category"]})
     placed = place.resolve(section_id=section_id, lat=lat, lng=lng, coord_system=coord_system)
-    section = db.session.get(Section, placed.section_id)
+    section = db.session.get(Section, placed.section_id, options=[
+        joinedload(Section.grid).joinedload(Grid.community)])
     if (section is None or not section.is_active or not section.grid.is_active
             or not section.grid.community.is_active):
         raise Invalid("所选片区不存在或已停用", errors={"section_id": ["unknown section"]})
@@ -148,7 +158,7 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     author = resident or reporter or author
     # Content security before the first write: risky text is refused (422).
     screen = security.screen_text(author=author, text=description, now=now)
-    if resident is not None:
+    if resident is not None and current_app.config["MAX_OPEN_REQUESTS"]:
         # Again behind the resident's row lock: submissions at once cannot all pass the cap.
         lock_rows(User, User.id == resident.id)
         _check_open_cap(resident)
@@ -166,6 +176,8 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
         status=Status.DISPATCHED,
         submitted_at=now,
         updated_at=now,
+        # its only text is the description: its moderation is that verdict's
+        moderation=security.moderation_of([screen.verdict]),
         **hop,
         **placed.columns,
     )
@@ -186,8 +198,10 @@ def submit(*, resident: User, category_code: str, description: str, section_id: 
     if announce:
         notices.new_task(request, now=now)
     # The description's verdict is kept without an event (an event's text is its note).
-    security.record_text(screen=screen, request_id=request.id, author=author, now=now)
-    security.queue_photos(request_id=request.id, now=now)
+    security.record_text(screen=screen, request_id=request.id, author=author, now=now,
+                         refresh=False)
+    if photo_ids:
+        security.queue_photos(request_id=request.id, now=now)
     if commit:
         db.session.commit()
     return request
