@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from server.accounts import service as accounts
 from server.accounts.enums import Role
@@ -55,9 +55,16 @@ def relations(request: Request, user: User) -> set[Relation]:
     return found
 
 
+# A request acted on: its collections (timeline, photos, ratings, whistles) are loaded only if
+# touched, here and each time the request is refreshed after a transition (the default loads all
+# four with the request, again after every change).
+_LAZY_COLLECTIONS = [lazyload(Request.events), lazyload(Request.photos),
+                     lazyload(Request.ratings), lazyload(Request.whistles)]
+
+
 def get_visible(request_id: int, user: User) -> tuple[Request, set[Relation]]:
     """The request and the caller's standing, or 404 when they may not see it."""
-    return _standing(db.session.get(Request, request_id), user)
+    return _standing(db.session.get(Request, request_id, options=_LAZY_COLLECTIONS), user)
 
 
 def _standing(request, user: User):
@@ -81,7 +88,8 @@ def answer(request: Request):
     writer's transaction or after its commit, instead of reloading the ORM object and the four
     collections that the commit expired."""
     db.session.flush()
-    return details.view(request.id)
+    (request_id,) = inspect(request).identity  # request.id would reload the expired object
+    return details.view(request_id)
 
 
 def _next_number(community: Community, now: datetime) -> str:
@@ -290,19 +298,20 @@ def act(*, request_id: int, action: Action, actor: User, now: datetime, note: st
         notices.instructed(request, note=note, by=relation, now=now)
     if to == Status.DISPATCHED:
         notices.new_task(request, now=now)
-    _record_content(request.id, event.id, note, screen, actor, now)
+    _record_content(request.id, event.id, note, screen, actor, now, photos=bool(photo_ids))
     reads.record_detail_read(request, viewer=actor, standing=standing, now=now)  # answered whole
     db.session.commit()
     return request
 
 
 def _record_content(request_id: int, event_id: int, note: str | None, screen, author: User,
-                    now: datetime) -> None:
-    """Keep the note's content-security verdict and queue checks of any new photos."""
+                    now: datetime, *, photos: bool) -> None:
+    """Keep the note's content-security verdict and queue checks of the new photos, if any."""
     if note:
         security.record_text(screen=screen, request_id=request_id, author=author, now=now,
                              event_id=event_id)
-    security.queue_photos(request_id=request_id, now=now)
+    if photos:
+        security.queue_photos(request_id=request_id, now=now)
 
 
 def _rate(request: Request, *, actor: User, relation: Relation, now: datetime,
@@ -316,7 +325,7 @@ def _rate(request: Request, *, actor: User, relation: Relation, now: datetime,
         raise Conflict("您已评价过本次办理结果", code=Code.ALREADY_RATED) from None
     event = workflow.apply(request, Action.RATE, actor_id=actor.id, relation=relation, now=now,
                            note=comment, data={"resolved": resolved, "satisfaction": satisfaction})
-    _record_content(request.id, event.id, comment, screen, actor, now)
+    _record_content(request.id, event.id, comment, screen, actor, now, photos=False)
     db.session.commit()
     return request
 
