@@ -53,7 +53,8 @@ def build(street: Street, start: datetime, end: datetime, now: datetime) -> dict
     communities = list(db.session.scalars(select(Community).where(
         Community.street_id == street.id, Community.is_active.is_(True)).order_by(Community.id)))
     ids = [c.id for c in communities]
-    by_community = figures.figures_for(now=now, group="community", start=start, end=end)
+    by_community = figures.figures_for(now=now, group="community", start=start, end=end,
+                                        middles=True)
     rows = [{"community_id": c.id, "name": c.name,
              **(by_community[c.id].to_dict() if c.id in by_community else figures.Figures().to_dict())}
             for c in communities]

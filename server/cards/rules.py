@@ -156,7 +156,7 @@ def _team_red_lights(rule: CardRule, start: datetime, end: datetime, now: dateti
 
 def _team_satisfaction(rule: CardRule, start: datetime, end: datetime, now: datetime) -> list[Finding]:
     below, least = rule.params["below"], rule.params["min_ratings"]
-    by_team = figures.figures_for(now=end, group="team", start=start, end=end)
+    by_team = figures.figures_for(now=end, group="team", start=start, end=end, middles=True)
     teams = dict(db.session.execute(select(Team.id, Team.community_id)).all()) if by_team else {}
     out = []
     for team_id, f in sorted(by_team.items()):
@@ -194,7 +194,8 @@ def _member_overdue(rule: CardRule, start: datetime, end: datetime, now: datetim
 
 def _community_rates(rule: CardRule, start: datetime, end: datetime, now: datetime) -> list[Finding]:
     least = rule.params.get("min_requests", 1)
-    by_community = figures.figures_for(now=end, group="community", start=start, end=end)
+    by_community = figures.figures_for(now=end, group="community", start=start, end=end,
+                                        middles=True)
     active = set(db.session.scalars(select(Community.id).where(Community.is_active.is_(True))))
     out = []
     for community_id, f in sorted(by_community.items()):

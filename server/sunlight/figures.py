@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import BigInteger, and_, case, func, null, select
+from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -41,6 +41,7 @@ from server.extensions import db
 from server.requests.enums import NOT_FROM_RESIDENTS, OPEN_STATUSES, Satisfaction, Status
 from server.requests.lights import light_of
 from server.requests.models import Rating, Request
+from server.types import UTCDateTime
 
 GROUPS = {
     "community": "community_id",
@@ -188,10 +189,12 @@ def _micros_postgresql(element, compiler, **kw):
 @compiles(micros_between, "sqlite")
 def _micros_sqlite(element, compiler, **kw):
     # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from strftime, then the
-    # six digits of microseconds.
+    # six digits of microseconds. strftime is given the seconds without their fraction: it
+    # reads a time to the millisecond, so .9995 s and above became the next second.
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return (f"((CAST(strftime('%s', {later}) AS INTEGER) - CAST(strftime('%s', {earlier}) "
-            f"AS INTEGER)) * 1000000 + CAST(substr({later}, 21, 6) AS INTEGER) "
+    return (f"((CAST(strftime('%s', substr({later}, 1, 19)) AS INTEGER) "
+            f"- CAST(strftime('%s', substr({earlier}, 1, 19)) AS INTEGER)) * 1000000 "
+            f"+ CAST(substr({later}, 21, 6) AS INTEGER) "
             f"- CAST(substr({earlier}, 21, 6) AS INTEGER))")
 
 
@@ -250,13 +253,17 @@ def by(group: str) -> Callable:
 
 def figures_for(*, now: datetime, group: str | None = None, start: datetime | None = None,
                 end: datetime | None = None, community_id: int | None = None,
-                channel: str | None = "resident") -> dict:
+                channel: str | None = "resident", middles: bool = False) -> dict:
     """Figures over a window, by group (``None``: all requests in one group keyed ``None``).
 
     The same numbers as ``compute(rows(...))`` (the definition above; tests compare the two on
     random histories), counted by the database: every count is a comparison of stored values,
     summed per group and status; Python only splits the open, not yet overdue requests into
     green and yellow (a product of a duration) and takes the medians of the durations.
+
+    With ``middles`` each group's duration lists hold only their middle value or two (ranked
+    by the database): the same medians, a few rows instead of one a request, but lists that
+    must not be merged across groups (``rankings`` merges them and leaves this off).
     """
     key = getattr(Request, GROUPS[group]) if group else null()
     # The latest rating of each request, coded: NULL (not rated), +2 resolved, +1 satisfied;
@@ -281,73 +288,104 @@ def figures_for(*, now: datetime, group: str | None = None, start: datetime | No
         window.append(Request.submitted_at < end)
     if group:
         window.append(key.is_not(None))
+    # Durations in whole microseconds computed by the database (exact on both), so that no
+    # datetime is built per row; only the open requests within their deadline bring their
+    # two datetimes, for the light.
+    done = Request.status.in_((Status.RESOLVED, Status.CLOSED))
+    open_in_time = Request.status.in_(OPEN_STATUSES) & (Request.resolve_deadline >= now)
+    # One row per request of the window, computed once: MATERIALIZED, because inlined, the
+    # rating subquery ran once per aggregate that reads it; and every part below reads these
+    # rows instead of scanning the window again.
     each = select(
         key.label("key"), Request.status.label("status"),
         case((Request.accepted_at <= Request.accept_deadline, 1), else_=0).label("responded"),
         case((Request.closed_at <= Request.resolve_deadline, 1), else_=0).label("on_time"),
         case((Request.resolve_deadline < now, 1), else_=0).label("overdue"),
         rating.label("rating"),
+        case((Request.accepted_at.is_not(None),
+              micros_between(Request.accepted_at, Request.submitted_at))).label("accept_us"),
+        case((done & Request.resolved_at.is_not(None),
+              micros_between(Request.resolved_at, Request.submitted_at))).label("resolve_us"),
+        case((open_in_time, Request.submitted_at)).label("open_since"),
+        case((open_in_time, Request.resolve_deadline)).label("open_deadline"),
     ).where(*window).cte("each").prefix_with("MATERIALIZED")
-    # MATERIALIZED: inlined, the rating subquery ran once per aggregate that reads it (three
-    # index probes a row); computed once into the CTE, it runs once a row.
-    counts = db.session.execute(
-        select(
-            each.c.key, each.c.status, func.count().label("n"),
-            func.coalesce(func.sum(each.c.responded), 0).label("responded"),
-            func.coalesce(func.sum(each.c.on_time), 0).label("on_time"),
-            func.coalesce(func.sum(each.c.overdue), 0).label("overdue"),
-            func.count(each.c.rating).label("rated"),
-            func.coalesce(func.sum(case((each.c.rating >= 2, 1), else_=0)), 0)
-            .label("rated_resolved"),
-            func.coalesce(func.sum(case((each.c.rating.in_([1, 3]), 1), else_=0)), 0)
-            .label("rated_satisfied"),
-        ).group_by(each.c.key, each.c.status)
-    ).all()
+    counts = select(
+        literal("count").label("kind"), each.c.key, each.c.status, func.count().label("n"),
+        func.coalesce(func.sum(each.c.responded), 0).label("responded"),
+        func.coalesce(func.sum(each.c.on_time), 0).label("on_time"),
+        func.coalesce(func.sum(each.c.overdue), 0).label("overdue"),
+        func.count(each.c.rating).label("rated"),
+        func.coalesce(func.sum(case((each.c.rating >= 2, 1), else_=0)), 0).label("rated_resolved"),
+        func.coalesce(func.sum(case((each.c.rating.in_([1, 3]), 1), else_=0)), 0)
+        .label("rated_satisfied"),
+        _none(BigInteger).label("value"), _none(UTCDateTime).label("since"),
+        _none(UTCDateTime).label("deadline"),
+    ).group_by(each.c.key, each.c.status)
+    lights = select(
+        literal("open"), each.c.key, each.c.status, *[_none(BigInteger)] * 7, _none(BigInteger),
+        each.c.open_since, each.c.open_deadline,
+    ).where(each.c.open_since.is_not(None))
+    parts = [counts, lights] + [
+        select(literal(name), key_, _none(String), *[_none(BigInteger)] * 7, value,
+               _none(UTCDateTime), _none(UTCDateTime)).where(where)
+        for name, (key_, value, where) in (
+            ("accept_minutes", _values(each, each.c.accept_us, middles=middles)),
+            ("resolve_minutes", _values(each, each.c.resolve_us, middles=middles)))
+    ]
     out: dict = {}
-    for row in counts:
+    for row in db.session.execute(union_all(*parts)):  # the parts' rows in any order
         f = out.get(row.key)
         if f is None:
             f = out[row.key] = Figures()
-        status = row.status
-        f.total += row.n
-        f.by_status[status] = f.by_status.get(status, 0) + row.n
-        if status not in _NOT_COUNTED:
-            f.dispatched += row.n
-            f.responded += row.responded
-        if status == Status.CLOSED:
-            f.closed += row.n
-            f.closed_on_time += row.on_time
-        elif status in OPEN_STATUSES:
-            f.open_overdue += row.overdue
-            f.by_light["red"] += row.overdue
-        f.rated += row.rated
-        f.rated_resolved += row.rated_resolved
-        f.rated_satisfied += row.rated_satisfied
-
-    # Durations in whole microseconds computed by the database (exact on both), so that no
-    # datetime is built per row; only the open requests within their deadline bring their
-    # two datetimes, for the light.
-    open_in_time = Request.status.in_(OPEN_STATUSES) & (Request.resolve_deadline >= now)
-    done = Request.status.in_((Status.RESOLVED, Status.CLOSED))
-    for row in db.session.execute(
-        select(key.label("key"), Request.status,
-               micros_between(Request.accepted_at, Request.submitted_at),
-               case((done, micros_between(Request.resolved_at, Request.submitted_at))),
-               case((open_in_time, Request.submitted_at)),
-               case((open_in_time, Request.resolve_deadline)))
-        .where(*window, Request.accepted_at.is_not(None)
-               | (done & Request.resolved_at.is_not(None)) | open_in_time)
-    ):
-        group_key, status, accept_us, resolve_us, submitted_at, deadline = row
-        f = out[group_key]
-        if accept_us is not None:
-            f.accept_minutes.append(accept_us / 10**6 / 60)  # as timedelta.total_seconds() / 60
-        if resolve_us is not None:
-            f.resolve_minutes.append(resolve_us / 10**6 / 60)
-        if deadline is not None:
-            light = light_of(status=status, submitted_at=submitted_at, resolve_deadline=deadline,
-                             now=now)
+        if row.kind == "count":
+            _add_counts(f, row)
+        elif row.kind == "open":
+            light = light_of(status=row.status, submitted_at=row.since,
+                             resolve_deadline=row.deadline, now=now)
             f.by_light[light.value] += 1
+        else:  # as timedelta.total_seconds() / 60
+            getattr(f, row.kind).append(row.value / 10**6 / 60)
     if group is None and None not in out:
         out[None] = Figures()
     return out
+
+
+def _none(type_):
+    """A NULL of ``type_``: the parts of one UNION share their columns' types (PostgreSQL
+    types a column of untyped NULLs as text)."""
+    return cast(null(), type_)
+
+
+def _values(each, value, *, middles: bool):
+    """(key, value, condition) of a part listing ``value`` of each row of ``each`` that has
+    one; with ``middles`` only the middle one or two of each group in the order of ``value``:
+    all that its median needs."""
+    if not middles:
+        return each.c.key, value, value.is_not(None)
+    ranked = select(
+        each.c.key, value.label("value"),
+        func.row_number().over(partition_by=each.c.key, order_by=value).label("rank"),
+        func.count().over(partition_by=each.c.key).label("n"),
+    ).where(value.is_not(None)).subquery()
+    # odd n: the rank (n + 1) / 2; even n: the ranks n / 2 and n / 2 + 1
+    return ranked.c.key, ranked.c.value, (ranked.c.rank * 2).in_(
+        [ranked.c.n, ranked.c.n + 1, ranked.c.n + 2])
+
+
+def _add_counts(f: Figures, row) -> None:
+    """One (group, status) row of the counts into the group's figures."""
+    status = row.status
+    f.total += row.n
+    f.by_status[status] = f.by_status.get(status, 0) + row.n
+    if status not in _NOT_COUNTED:
+        f.dispatched += row.n
+        f.responded += row.responded
+    if status == Status.CLOSED:
+        f.closed += row.n
+        f.closed_on_time += row.on_time
+    elif status in OPEN_STATUSES:
+        f.open_overdue += row.overdue
+        f.by_light["red"] += row.overdue
+    f.rated += row.rated
+    f.rated_resolved += row.rated_resolved
+    f.rated_satisfied += row.rated_satisfied

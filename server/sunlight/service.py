@@ -73,7 +73,7 @@ def headline(f: Figures) -> dict:
 def communities_board(*, now: datetime) -> dict:
     """Every active community with its headline figures: two queries in all."""
     start, end = public_window(now)
-    by_community = figures.figures_for(now=now, group="community", start=start)
+    by_community = figures.figures_for(now=now, group="community", start=start, middles=True)
     return {
         "window": {"start": local(start), "end": local(end)},
         "items": [
@@ -235,7 +235,7 @@ def stats(*, user: User, now: datetime, community_id: int | None, group: str,
         raise Invalid("开始日期不能晚于结束日期", errors={"start": ["after end"]})
     begin, finish = day_start(start), day_start(end + timedelta(days=1))
     result = figures.figures_for(now=now, group=group, start=begin, end=finish,
-                                 community_id=scope, channel=channel)
+                                 community_id=scope, channel=channel, middles=True)
     names = _group_names(group, [k for k in result if k is not None])
     items = [{"key": key, "name": names.get(key, "全部" if key is None else str(key)),
               **result[key].to_dict()} for key in sorted(result, key=lambda k: (k is None, k or 0))]

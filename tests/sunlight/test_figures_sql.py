@@ -4,6 +4,7 @@ microsecond, reassignments, ratings over several cycles, requests outside the wi
 
 from __future__ import annotations
 
+import statistics
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -81,8 +82,41 @@ def test_counted_by_the_database_as_defined_row_by_row(world, clock, histories, 
                 {k: f.to_dict() for k, f in expected.items()}, group
             assert {k: sorted(f.accept_minutes) for k, f in got.items()} == \
                 {k: sorted(f.accept_minutes) for k, f in expected.items()}, group
+            # only the middle durations (the committee's stats): the same figures, and medians
+            # equal to the last bit, not only once rounded
+            middles = figures.figures_for(now=now, group=group, start=start, end=end,
+                                          community_id=world.community.id, middles=True)
+            assert {k: f.to_dict() for k, f in middles.items()} == \
+                {k: f.to_dict() for k, f in expected.items()}, group
+            assert {k: _medians(f) for k, f in middles.items()} == \
+                {k: _medians(f) for k, f in expected.items()}, group
+            assert all(len(f.accept_minutes) <= 2 and len(f.resolve_minutes) <= 2
+                       for f in middles.values()), group
     finally:
         db.session.rollback()
         db.session.execute(delete(Rating).where(Rating.request_id.in_(made)))
         db.session.execute(delete(Request).where(Request.id.in_(made)))
         db.session.commit()
+
+
+def test_durations_across_a_second_boundary_are_exact(world, clock):
+    """Times to accept whose ends straddle a second, in microseconds, as stored: SQLite reads a
+    time to the millisecond, so a fraction of .9995 s or more once counted as a whole second."""
+    base = clock.now()
+    category = db.session.scalar(select(Category.id).order_by(Category.id))
+    cases = [(0, 999_500), (500, 999_500), (999_999, 1), (123_456, 999_500), (600_000, 600_000)]
+    for n, (offset, took) in enumerate(cases):
+        submitted = base + timedelta(microseconds=offset)
+        db.session.add(Request(
+            no=f"SB-{n}", community_id=world.community.id, grid_id=world.section.grid_id,
+            section_id=world.section.id, category_id=category, description="跨秒", status="accepted",
+            submitted_at=submitted, updated_at=submitted,
+            accepted_at=submitted + timedelta(microseconds=took)))
+    db.session.commit()
+    got = figures.figures_for(now=base, community_id=world.community.id)[None].accept_minutes
+    assert sorted(got) == sorted(took / 10**6 / 60 for _, took in cases)
+
+
+def _medians(f: figures.Figures) -> tuple:
+    return tuple(statistics.median(values) if values else None
+                 for values in (f.accept_minutes, f.resolve_minutes))
