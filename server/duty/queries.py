@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import Integer, and_, column, exists, not_, or_, select, values
 
 from server.accounts.models import User
 from server.duty.models import Leave, Shift
 from server.extensions import db
 from server.grid.enums import Post
 from server.grid.models import Section, Team, TeamMember
+from server.types import UTCDateTime
 
 
 def local_slot(now: datetime) -> tuple[int, int]:
@@ -24,6 +26,13 @@ def local_slot(now: datetime) -> tuple[int, int]:
 def on_duty_clause(now: datetime):
     """True for a ``TeamMember`` row (joined to its ``Team``) who is on duty at ``now``."""
     weekday, minute = local_slot(now)
+    return _on_duty(weekday=weekday, minute=minute, at=now)
+
+
+def _on_duty(*, weekday, minute, at):
+    """The rule of ``on_duty_clause``, with the moment given as values or as SQL columns (its
+    local weekday and minute of the day, and the instant for leave): active in an active
+    team, on a shift then (or the team keeps no roster at all), not on leave."""
     has_shift_now = exists().where(
         Shift.team_id == TeamMember.team_id, Shift.user_id == TeamMember.user_id,
         Shift.weekday == weekday, Shift.start_minute <= minute, Shift.end_minute > minute,
@@ -31,7 +40,7 @@ def on_duty_clause(now: datetime):
     team_has_roster = exists().where(Shift.team_id == TeamMember.team_id)
     on_leave = exists().where(
         Leave.user_id == TeamMember.user_id, Leave.cancelled_at.is_(None),
-        Leave.starts_at <= now, Leave.ends_at > now,
+        Leave.starts_at <= at, Leave.ends_at > at,
     )
     return and_(
         TeamMember.is_active.is_(True), Team.is_active.is_(True),
@@ -46,6 +55,44 @@ def on_duty_user_ids(team_id: int, now: datetime) -> list[int]:
         .where(TeamMember.team_id == team_id, on_duty_clause(now))
         .order_by(TeamMember.user_id)
     ))
+
+
+# (team, moment) pairs per query: five bound values each, well within SQLite's 32,766.
+PAIRS_PER_QUERY = 2000
+
+
+def on_duty_members(pairs: Iterable[tuple[int, datetime]]) -> dict[tuple[int, datetime], list[int]]:
+    """``on_duty_user_ids`` for many (team, moment) pairs at once: every pair asked maps to the
+    ids of the team's members on duty at that moment (ascending; empty when nobody is).
+
+    A sweep asks this for hundreds of requests, each at the moment its hop's deadline passed:
+    one query (per ``PAIRS_PER_QUERY``) instead of one per pair. The pairs are a VALUES list
+    carrying each moment's local weekday and minute (``local_slot``, as for one moment) and
+    the instant, and the rule is ``on_duty_clause``'s own, given those columns. A UNION ALL of
+    one SELECT per moment said the same, but building and compiling a few hundred of them took
+    SQLAlchemy longer than the database took to answer.
+    """
+    asked = sorted(set(pairs), key=lambda pair: (pair[1], pair[0]))
+    found: dict[tuple[int, datetime], list[int]] = {pair: [] for pair in asked}
+    for start in range(0, len(asked), PAIRS_PER_QUERY):
+        part = asked[start:start + PAIRS_PER_QUERY]
+        moments = values(column("n", Integer()), column("team_id", Integer()),
+                         column("weekday", Integer()), column("minute", Integer()),
+                         column("at", UTCDateTime()), name="moments").data([
+            (n, team_id, *local_slot(at), at) for n, (team_id, at) in enumerate(part)
+        ]).cte("moments")
+        query = (
+            select(moments.c.n, TeamMember.user_id).select_from(moments)
+            .join(TeamMember, TeamMember.team_id == moments.c.team_id)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(_on_duty(weekday=moments.c.weekday, minute=moments.c.minute,
+                            at=moments.c.at))
+        )
+        for n, user_id in db.session.execute(query):
+            found[part[n]].append(user_id)
+    for user_ids in found.values():
+        user_ids.sort()
+    return found
 
 
 def on_duty_for_section(section_id: int, now: datetime) -> list[tuple[Team, User]]:

@@ -12,6 +12,7 @@ not a lock-out).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,15 +34,33 @@ def hops_of(category: Category) -> list[Hop]:
     return hops if Hop.COMMITTEE in hops else [*hops, Hop.COMMITTEE]
 
 
+def _serving(hop: Hop, place_ids):
+    """SQL: the active team of ``hop`` for one of ``place_ids``: the A post of a grid, the B post
+    of a section (at most one each: both columns are unique)."""
+    column = Team.grid_id if hop == Hop.A else Team.section_id
+    return (Team.post == Post(hop.value)) & column.in_(place_ids) & Team.is_active.is_(True)
+
+
+def place_of(hop: Hop, *, grid_id: int, section_id: int) -> int:
+    """The place whose team serves ``hop`` (A or B): the section's grid, or the section."""
+    return grid_id if hop == Hop.A else section_id
+
+
 def hop_target(hop: Hop, *, section: Section) -> Team | None:
     """The team that serves ``hop`` for ``section``; None for the committee or no team."""
-    if hop == Hop.A:
-        clause = (Team.post == Post.A) & (Team.grid_id == section.grid_id)
-    elif hop == Hop.B:
-        clause = (Team.post == Post.B) & (Team.section_id == section.id)
-    else:
+    if hop not in (Hop.A, Hop.B):
         return None
-    return db.session.scalar(select(Team).where(clause, Team.is_active.is_(True)))
+    place = place_of(hop, grid_id=section.grid_id, section_id=section.id)
+    return db.session.scalar(select(Team).where(_serving(hop, [place])))
+
+
+def hop_targets(*, grid_ids, section_ids) -> dict[tuple[Hop, int], Team]:
+    """``hop_target`` for many places in one query, keyed ``(hop, place_of(hop, ...))``: the A
+    posts of ``grid_ids`` and the B posts of ``section_ids``; places without one are absent."""
+    teams = db.session.scalars(select(Team).where(
+        or_(_serving(Hop.A, sorted(set(grid_ids))), _serving(Hop.B, sorted(set(section_ids))))))
+    return {(Hop(team.post), team.grid_id if team.post == Post.A else team.section_id): team
+            for team in teams}
 
 
 @dataclass(frozen=True)
@@ -64,24 +83,45 @@ def committee_stop(*, category: Category, at: datetime, skipped: tuple[Hop, ...]
                 skipped)
 
 
-def next_stop(*, category: Category, section: Section, after: Hop | None,
-              at: datetime) -> Stop | None:
-    """The first hop after ``after`` (None: from the start) with a team on duty at ``at``;
-    after the committee, the street."""
+def hops_after(category: Category, after: Hop | None) -> list[Hop]:
+    """The hops of the dispatch order still ahead of a request at ``after`` (None: not yet
+    dispatched), up to the committee; none once at the committee or the street."""
+    if after in (Hop.COMMITTEE, Hop.STREET):
+        return []
+    hops = hops_of(category)
+    return hops[hops.index(after) + 1:] if after in hops else hops
+
+
+def choose_stop(*, category: Category, after: Hop | None, at: datetime,
+                team_of: Callable[[Hop], Team | None],
+                staffed: Callable[[Team], bool]) -> Stop | None:
+    """The decision of ``next_stop``, without the database: ``team_of(hop)`` is the hop's
+    active team (or None), ``staffed(team)`` whether someone of it is on duty at ``at``.
+
+    ``next_stop`` asks them one query at a time; the escalation sweep answers them from what
+    it loaded for a whole batch. Both take the same path through the hops this way.
+    """
     if after in (Hop.COMMITTEE, Hop.STREET):
         return Stop(Hop.STREET, None, at, None)
-    hops = hops_of(category)
-    start = hops.index(after) + 1 if after is not None and after in hops else 0
     skipped: list[Hop] = []
-    for hop in hops[start:]:
+    for hop in hops_after(category, after):
         if hop == Hop.COMMITTEE:
             return committee_stop(category=category, at=at, skipped=tuple(skipped))
-        team = hop_target(hop, section=section)
-        if team is not None and duty.on_duty_user_ids(team.id, at):
+        team = team_of(hop)
+        if team is not None and staffed(team):
             return Stop(hop, team, at, at + timedelta(minutes=category.accept_minutes),
                         tuple(skipped))
         skipped.append(hop)
     return None
+
+
+def next_stop(*, category: Category, section: Section, after: Hop | None,
+              at: datetime) -> Stop | None:
+    """The first hop after ``after`` (None: from the start) with a team on duty at ``at``;
+    after the committee, the street."""
+    return choose_stop(category=category, after=after, at=at,
+                       team_of=lambda hop: hop_target(hop, section=section),
+                       staffed=lambda team: bool(duty.on_duty_user_ids(team.id, at)))
 
 
 def yellow_share() -> float:

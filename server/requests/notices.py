@@ -3,6 +3,8 @@ caller's transaction; none commits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +16,7 @@ from server.accounts.models import RoleGrant
 from server.duty import queries
 from server.extensions import db
 from server.grid.models import Community
-from server.notifications.service import notify
+from server.notifications.service import Message, notify, notify_many
 from server.requests import hooks
 from server.requests.enums import Action, Hop
 from server.requests.models import Request, Support
@@ -40,39 +42,101 @@ def _local(at: datetime) -> str:
 
 
 def _label(request: Request) -> str:
-    return f"{request.category.name}（{request.no}）"
+    return _labelled(request.category.name, request.no)
+
+
+def _labelled(category_name: str, no: str) -> str:
+    return f"{category_name}（{no}）"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A request that just arrived at a hop, as ``new_task`` needs it: a row of a sweep, or
+    an ORM request (``Arrival.of``)."""
+
+    request_id: int
+    no: str
+    category_name: str
+    community_id: int
+    hop: str | None
+    team_id: int | None
+    accept_deadline: datetime | None
+
+    @classmethod
+    def of(cls, request: Request) -> Arrival:
+        return cls(request.id, request.no, request.category.name, request.community_id,
+                   request.hop, request.team_id, request.accept_deadline)
 
 
 def new_task(request: Request, *, now: datetime) -> None:
     """The request arrived at a hop: its team's on-duty members, or the committee."""
-    if request.hop == Hop.STREET:
-        to_street(request, now=now)
-    elif request.team_id is not None:
-        deadline = ""
-        if request.accept_deadline is not None:
-            deadline = f"，请于{_local(request.accept_deadline)}前接单"
-        notify(user_ids=queries.on_duty_user_ids(request.team_id, now), kind="new_task",
-               title="新的待接单诉求", body=f"{_label(request)}{deadline}", now=now,
-               request_id=request.id, data={"hop": request.hop})
+    arrival = Arrival.of(request)
+    notify_many(_new_task_messages(
+        arrival, on_duty=lambda team_id: queries.on_duty_user_ids(team_id, now),
+        committee=committee_ids, street=street_staff_ids), now=now)
+
+
+def new_tasks(arrivals: Sequence[Arrival], *, now: datetime) -> None:
+    """``new_task`` for many requests (the escalation sweep): the same messages to the same
+    people, found with one query per kind of recipient and written by one ``notify_many``."""
+    teams = {a.team_id for a in arrivals if a.hop != Hop.STREET and a.team_id is not None}
+    on_duty = queries.on_duty_members((team_id, now) for team_id in teams)
+    communities = {a.community_id for a in arrivals if a.hop == Hop.STREET or a.team_id is None}
+    committees = _grantees_by_community(communities, street=False)
+    streets = _grantees_by_community({a.community_id for a in arrivals if a.hop == Hop.STREET},
+                                     street=True)
+    messages = [message for arrival in arrivals for message in _new_task_messages(
+        arrival, on_duty=lambda team_id: on_duty[(team_id, now)],
+        committee=lambda community_id: committees.get(community_id, []),
+        street=lambda community_id: streets.get(community_id, []))]
+    notify_many(messages, now=now)
+
+
+def _grantees_by_community(community_ids: set[int], *, street: bool) -> dict[int, list[int]]:
+    """``committee_ids`` (or ``street_staff_ids``) of many communities in one query."""
+    if not community_ids:
+        return {}
+    if street:
+        query = (select(Community.id, RoleGrant.user_id).select_from(RoleGrant)
+                 .join(Community, Community.street_id == RoleGrant.street_id)
+                 .where(RoleGrant.role == Role.STREET, Community.id.in_(sorted(community_ids))))
     else:
+        query = select(RoleGrant.community_id, RoleGrant.user_id).where(
+            RoleGrant.role == Role.COMMITTEE, RoleGrant.community_id.in_(sorted(community_ids)))
+    found: dict[int, list[int]] = {}
+    for community_id, user_id in db.session.execute(query):
+        found.setdefault(community_id, []).append(user_id)
+    return found
+
+
+def _new_task_messages(arrival: Arrival, *, on_duty: Callable[[int], list[int]],
+                       committee: Callable[[int], list[int]],
+                       street: Callable[[int], list[int]]) -> list[Message]:
+    """What an arrival tells whom, given who is on duty in a team, who sits on a community's
+    committee and who staffs its street: shared by ``new_task`` and ``new_tasks``."""
+    label = _labelled(arrival.category_name, arrival.no)
+    data = {"hop": arrival.hop}
+    if arrival.hop == Hop.STREET:
+        # The committee let its deadline pass: the street's staff supervise (督办), the
+        # committee is told it went up.
+        return [
+            Message(street(arrival.community_id), "supervision", "督办：社区超时未处理诉求",
+                    f"{label}社区未在时限内指派或吹哨，已转街道督办，请下达督办指示或直接吹哨",
+                    arrival.request_id, data),
+            Message(committee(arrival.community_id), "supervision", "诉求已转街道督办",
+                    f"{label}社区未在时限内处理，已转街道督办", arrival.request_id, data),
+        ]
+    if arrival.team_id is not None:
         deadline = ""
-        if request.accept_deadline is not None:
-            deadline = f"，请于{_local(request.accept_deadline)}前处理，逾期将转街道督办"
-        notify(user_ids=committee_ids(request.community_id), kind="task_committee",
-               title="诉求无人接单，已上交社区", body=f"{_label(request)}需要社区指派或吹哨{deadline}",
-               now=now, request_id=request.id, data={"hop": request.hop})
-
-
-def to_street(request: Request, *, now: datetime) -> None:
-    """The committee let its deadline pass: the street's staff supervise (督办), the committee
-    is told it went up."""
-    notify(user_ids=street_staff_ids(request.community_id), kind="supervision",
-           title="督办：社区超时未处理诉求", body=f"{_label(request)}社区未在时限内指派或吹哨，"
-           "已转街道督办，请下达督办指示或直接吹哨", now=now, request_id=request.id,
-           data={"hop": request.hop})
-    notify(user_ids=committee_ids(request.community_id), kind="supervision",
-           title="诉求已转街道督办", body=f"{_label(request)}社区未在时限内处理，已转街道督办",
-           now=now, request_id=request.id, data={"hop": request.hop})
+        if arrival.accept_deadline is not None:
+            deadline = f"，请于{_local(arrival.accept_deadline)}前接单"
+        return [Message(on_duty(arrival.team_id), "new_task", "新的待接单诉求",
+                        f"{label}{deadline}", arrival.request_id, data)]
+    deadline = ""
+    if arrival.accept_deadline is not None:
+        deadline = f"，请于{_local(arrival.accept_deadline)}前处理，逾期将转街道督办"
+    return [Message(committee(arrival.community_id), "task_committee", "诉求无人接单，已上交社区",
+                    f"{label}需要社区指派或吹哨{deadline}", arrival.request_id, data)]
 
 
 def instructed(request: Request, *, note: str | None, by: str, now: datetime) -> None:
