@@ -85,6 +85,7 @@ def from_environment() -> dict:
         "NOTIFY_BACKOFF_SECONDS": _int("NOTIFY_BACKOFF_SECONDS", 30),
         "NOTIFY_BACKOFF_MAX_SECONDS": _int("NOTIFY_BACKOFF_MAX_SECONDS", 3600),
         "NOTIFY_MAX_ATTEMPTS": _int("NOTIFY_MAX_ATTEMPTS", 8),
+        "ESCALATION_CHUNK": _int("ESCALATION_CHUNK", 100),
         # Administration, in-service members, the sunlight list.
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "INSERVICE_REMINDER_DAYS": _int("INSERVICE_REMINDER_DAYS", 30),

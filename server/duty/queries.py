@@ -7,7 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Integer, and_, column, exists, not_, or_, select, values
+from sqlalchemy import Integer, and_, bindparam, column, exists, func, not_, or_, select, values
+from sqlalchemy.dialects import postgresql as pg
 
 from server.accounts.models import User
 from server.duty.models import Leave, Shift
@@ -57,7 +58,7 @@ def on_duty_user_ids(team_id: int, now: datetime) -> list[int]:
     ))
 
 
-# (team, moment) pairs per query: five bound values each, well within SQLite's 32,766.
+# (team, moment) pairs per query: five bound values each on SQLite, well within its 32,766.
 PAIRS_PER_QUERY = 2000
 
 
@@ -66,33 +67,55 @@ def on_duty_members(pairs: Iterable[tuple[int, datetime]]) -> dict[tuple[int, da
     ids of the team's members on duty at that moment (ascending; empty when nobody is).
 
     A sweep asks this for hundreds of requests, each at the moment its hop's deadline passed:
-    one query (per ``PAIRS_PER_QUERY``) instead of one per pair. The pairs are a VALUES list
-    carrying each moment's local weekday and minute (``local_slot``, as for one moment) and
-    the instant, and the rule is ``on_duty_clause``'s own, given those columns. A UNION ALL of
-    one SELECT per moment said the same, but building and compiling a few hundred of them took
-    SQLAlchemy longer than the database took to answer.
+    one query (per ``PAIRS_PER_QUERY``) instead of one per pair. The pairs are rows carrying
+    each moment's local weekday and minute (``local_slot``, as for one moment) and the instant,
+    and the rule is ``on_duty_clause``'s own, given those columns. A UNION ALL of one SELECT per
+    moment said the same, but building and compiling a few hundred of them took SQLAlchemy
+    longer than the database took to answer.
     """
     asked = sorted(set(pairs), key=lambda pair: (pair[1], pair[0]))
     found: dict[tuple[int, datetime], list[int]] = {pair: [] for pair in asked}
+    postgres = db.engine.dialect.name == "postgresql"
     for start in range(0, len(asked), PAIRS_PER_QUERY):
         part = asked[start:start + PAIRS_PER_QUERY]
-        moments = values(column("n", Integer()), column("team_id", Integer()),
-                         column("weekday", Integer()), column("minute", Integer()),
-                         column("at", UTCDateTime()), name="moments").data([
-            (n, team_id, *local_slot(at), at) for n, (team_id, at) in enumerate(part)
-        ]).cte("moments")
-        query = (
-            select(moments.c.n, TeamMember.user_id).select_from(moments)
-            .join(TeamMember, TeamMember.team_id == moments.c.team_id)
-            .join(Team, Team.id == TeamMember.team_id)
-            .where(_on_duty(weekday=moments.c.weekday, minute=moments.c.minute,
-                            at=moments.c.at))
-        )
-        for n, user_id in db.session.execute(query):
-            found[part[n]].append(user_id)
+        slots = [local_slot(at) for _team_id, at in part]
+        if postgres:  # one statement, built once: the pairs travel as four arrays
+            rows = db.session.execute(_ON_DUTY_ARRAYS, {
+                "teams": [team_id for team_id, _at in part],
+                "weekdays": [weekday for weekday, _minute in slots],
+                "minutes": [minute for _weekday, minute in slots],
+                "ats": [at for _team_id, at in part]})
+        else:  # SQLite has no arrays: the pairs as a VALUES list
+            moments = values(column("n", Integer()), column("team_id", Integer()),
+                             column("weekday", Integer()), column("minute", Integer()),
+                             column("at", UTCDateTime()), name="moments").data([
+                (n, team_id, *slot, at)
+                for n, ((team_id, at), slot) in enumerate(zip(part, slots, strict=True), 1)
+            ]).cte("moments")
+            rows = db.session.execute(_members_at(moments))
+        for n, user_id in rows:
+            found[part[n - 1]].append(user_id)
     for user_ids in found.values():
         user_ids.sort()
     return found
+
+
+def _members_at(moments):
+    """(n, member on duty) for each numbered (team, weekday, minute, instant) row of ``moments``."""
+    return (
+        select(moments.c.n, TeamMember.user_id).select_from(moments)
+        .join(TeamMember, TeamMember.team_id == moments.c.team_id)
+        .join(Team, Team.id == TeamMember.team_id)
+        .where(_on_duty(weekday=moments.c.weekday, minute=moments.c.minute, at=moments.c.at))
+    )
+
+
+_ON_DUTY_ARRAYS = _members_at(func.unnest(
+    bindparam("teams", type_=pg.ARRAY(Integer())), bindparam("weekdays", type_=pg.ARRAY(Integer())),
+    bindparam("minutes", type_=pg.ARRAY(Integer())), bindparam("ats", type_=pg.ARRAY(UTCDateTime())),
+).table_valued(column("team_id", Integer()), column("weekday", Integer()),
+               column("minute", Integer()), column("at", UTCDateTime()), with_ordinality="n")
+    .render_derived(name="moments"))
 
 
 def on_duty_for_section(section_id: int, now: datetime) -> list[tuple[Team, User]]:

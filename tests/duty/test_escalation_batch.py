@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
@@ -163,9 +164,9 @@ STARTS = [(Hop.A, T(minutes=0)), (Hop.B, T(minutes=40)), (Hop.COMMITTEE, T(minut
 SWEPT = T(minutes=150)
 
 
-@pytest.mark.parametrize("chunk", [7, escalation.COMMIT_EVERY])
+@pytest.mark.parametrize("chunk", [7, escalation.DEFAULT_CHUNK])
 def test_the_batch_moves_every_request_as_one_at_a_time_would(world, clock, monkeypatch, chunk):
-    monkeypatch.setattr(escalation, "COMMIT_EVERY", chunk)
+    monkeypatch.setitem(current_app.config, "ESCALATION_CHUNK", chunk)
     places = _rosters(world)
     categories = {c.code: c for c in db.session.scalars(select(Category))}
     pairs = []
@@ -289,7 +290,7 @@ def test_apply_many_checks_the_table_like_apply(world, clock):
 
 def test_the_sweeps_statements_do_not_grow_with_the_requests(world, clock, count_queries,
                                                             monkeypatch):
-    monkeypatch.setattr(escalation, "COMMIT_EVERY", 50)  # one chunk: its cost, not their number
+    monkeypatch.setitem(current_app.config, "ESCALATION_CHUNK", 50)  # one chunk: its cost
     sanitation = db.session.scalar(select(Category).where(Category.code == "sanitation"))
     counts = []
     for n in (3, 40):

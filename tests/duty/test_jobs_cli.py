@@ -47,10 +47,10 @@ def test_development_may_run_ahead_and_naive_times_are_local(ctx, world, clock):
 
 
 def test_outbox_status_shows_when_pending_deliveries_fall_due(ctx, world, clock):
-    (row,) = notify(user_ids=[world.user("demo-resident").id], kind="weekly_report", title="t",
-                    body="b", now=clock.now())
+    (notification_id,) = notify(user_ids=[world.user("demo-resident").id], kind="weekly_report",
+                                title="t", body="b", now=clock.now())
     db.session.commit()
-    delivery = db.session.scalar(select(Delivery).where(Delivery.notification_id == row.id))
+    delivery = db.session.scalar(select(Delivery).where(Delivery.notification_id == notification_id))
     delivery.next_attempt_at = clock.now() + timedelta(hours=5)  # parked, as by a --now ahead
     db.session.commit()
     shown = ctx.test_cli_runner().invoke(args=["outbox", "status"])

@@ -10,10 +10,10 @@ from server.notifications.service import notify
 
 
 def test_status_lists_failures_and_retry_requeues(ctx, world, clock):
-    (row,) = notify(user_ids=[world.user("demo-resident").id], kind="weekly_report", title="t",
-                    body="b", now=clock.now())
+    (notification_id,) = notify(user_ids=[world.user("demo-resident").id], kind="weekly_report",
+                                title="t", body="b", now=clock.now())
     db.session.commit()
-    delivery = db.session.scalar(select(Delivery).where(Delivery.notification_id == row.id))
+    delivery = db.session.scalar(select(Delivery).where(Delivery.notification_id == notification_id))
     delivery.status, delivery.attempts, delivery.last_error = "failed", 8, "RetryLater: 502"
     db.session.commit()
     runner = ctx.test_cli_runner()

@@ -25,11 +25,13 @@ pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 REQUESTS = 80
+# The sweep commits a chunk at a time: small chunks here, so the kill can land between them.
+CHUNK = 20
 
 
 def _job(app, job_id: str, at) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
-           "FLASK_APP": "wsgi.py", "PYTHONUNBUFFERED": "1"}
+           "FLASK_APP": "wsgi.py", "PYTHONUNBUFFERED": "1", "ESCALATION_CHUNK": str(CHUNK)}
     return subprocess.Popen([sys.executable, "-m", "flask", "jobs", "run", job_id, "--now", at.isoformat()],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

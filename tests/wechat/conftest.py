@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from server.extensions import db
+from server.notifications.models import Notification
 from server.notifications.service import notify
 from server.wechat.client import WeChatClient
 from server.wechat.tokens import DatabaseTokenStore, RedisTokenStore
@@ -69,7 +70,7 @@ def push_signature(token: str, timestamp: str = "1700000000", nonce: str = "n0nc
 def make_notification(*, user_id: int, kind: str, now, request_id: int | None = None,
                       title: str = "您的诉求已被接单", body: str = "党员王建国已接单，将尽快处理",
                       data: dict | None = None):
-    (row,) = notify(user_ids=[user_id], kind=kind, title=title, body=body, now=now,
-                    request_id=request_id, data=data)
+    (notification_id,) = notify(user_ids=[user_id], kind=kind, title=title, body=body, now=now,
+                                request_id=request_id, data=data)
     db.session.commit()
-    return row
+    return db.session.get(Notification, notification_id)
