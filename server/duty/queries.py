@@ -51,11 +51,21 @@ def _on_duty(*, weekday, minute, at):
 
 def on_duty_user_ids(team_id: int, now: datetime) -> list[int]:
     """Members of ``team_id`` on duty at ``now``."""
-    return list(db.session.scalars(
-        select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id)
-        .where(TeamMember.team_id == team_id, on_duty_clause(now))
-        .order_by(TeamMember.user_id)
-    ))
+    weekday, minute = local_slot(now)
+    return list(db.session.scalars(_ON_DUTY_IN_TEAM, {
+        "team_id": team_id, "weekday": weekday, "minute": minute, "at": now}))
+
+
+# Built once (every submit and accept asks it): building the rule's subqueries and their cache
+# key per call cost more than the database took to answer.
+_ON_DUTY_IN_TEAM = (
+    select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id)
+    .where(TeamMember.team_id == bindparam("team_id"),
+           _on_duty(weekday=bindparam("weekday", type_=Integer()),
+                    minute=bindparam("minute", type_=Integer()),
+                    at=bindparam("at", type_=UTCDateTime())))
+    .order_by(TeamMember.user_id)
+)
 
 
 # (team, moment) pairs per query: five bound values each on SQLite, well within its 32,766.
