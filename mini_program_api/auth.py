@@ -58,7 +58,7 @@ def me():
     return {
         "id": user.id, "nickname": user.nickname, "roles": user.roles, "phone": mask(user.phone),
         "home_community_id": user.home_community_id, "home_section_id": user.home_section_id,
-        "teams": grid.teams_of(user.id), "committee_of": service.committee_communities(user.id),
-        "street_of": service.street_ids_of(user.id),
+        "teams": grid.teams_of(user.id), "committee_of": service.committee_communities(user),
+        "street_of": service.street_ids_of(user),
         "inservice": inservice.live_registrations(user.id),
     }

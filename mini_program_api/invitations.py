@@ -26,4 +26,4 @@ def redeem(body):
     person = people.redeem_invitation(user=current_user, code=body["code"], now=clock.now())
     return {"person_id": person.id, "roles": current_user.roles,
             "teams": grid.teams_of(current_user.id),
-            "committee_of": accounts.committee_communities(current_user.id)}
+            "committee_of": accounts.committee_communities(current_user)}

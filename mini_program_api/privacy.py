@@ -52,7 +52,7 @@ def personal_reads(args, community_id: int):
     each viewer, request and day) or unmasked phone (``kind=phone``: every read), about which
     request and when; newest first. For the community's committee."""
     community_id = bounded_id(community_id)
-    if not accounts.is_committee_of(current_user.id, community_id):
+    if not accounts.is_committee_of(current_user, community_id):
         if Role.COMMITTEE in current_user.roles:
             raise NotFound("社区不存在或不在您的管辖范围")
         raise Forbidden("仅本社区两委可查看")

@@ -108,6 +108,13 @@ class World:
         return response.data
 
 
+def reread(user: User) -> User:
+    """``user`` and their grants read again from the database, as the next request's token check
+    reads them: what a role check answers for them from now on."""
+    db.session.expire_all()
+    return db.session.get(User, user.id)
+
+
 def image_bytes(fmt: str = "JPEG", size=(64, 48), exif: bytes | None = None) -> bytes:
     image = Image.new("RGB", size, (200, 120, 40))
     out = io.BytesIO()

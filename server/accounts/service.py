@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts import tokens
@@ -78,36 +78,15 @@ def _revocation(payload: dict, user_id: int, reason: str, now: datetime) -> Revo
     )
 
 
-def is_committee_of(user_id: int, community_id: int) -> bool:
-    """Fresh from the database: a demoted committee member loses the power at once."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    RoleGrant.user_id == user_id,
-                    RoleGrant.role == Role.COMMITTEE,
-                    RoleGrant.community_id == community_id,
-                )
-            )
-        )
-    )
-
-
-def committee_communities(user_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(RoleGrant.community_id).where(
-                RoleGrant.user_id == user_id, RoleGrant.role == Role.COMMITTEE
-            )
-        )
-    )
-
-
 def grants_by_role(user: User) -> dict[str, set[int | None]]:
     """``user``'s roles from ``user.grants``, each with what it is scoped to: the communities
-    of committee grants, the streets of street grants (None for an unscoped role). The token
-    check loads the grants with the user in the request's own transaction, so this is as fresh
-    as ``is_committee_of`` without a statement per question."""
+    of committee grants, the streets of street grants (None for an unscoped role).
+
+    The one definition of what a user holds: the questions below all answer from it. The token
+    check loads the grants with the user in the request's own transaction (one statement), so
+    a demoted committee member loses the power at once, without a statement per question.
+    Outside a request (jobs, commands) the grants load with the user. Code that adds or removes
+    a grant without going through ``user.grants`` expires it (``admin.service.grant``)."""
     found: dict[str, set[int | None]] = {}
     for grant in user.grants:
         scope = grant.community_id if grant.role == Role.COMMITTEE else (
@@ -116,42 +95,46 @@ def grants_by_role(user: User) -> dict[str, set[int | None]]:
     return found
 
 
+def has_role(user: User, role: Role) -> bool:
+    return role in grants_by_role(user)
+
+
+def is_county(user: User) -> bool:
+    return has_role(user, Role.COUNTY)
+
+
+def committee_communities(user: User) -> list[int]:
+    """The communities whose committee ``user`` sits on, in id order."""
+    return _scopes(user, Role.COMMITTEE)
+
+
+def is_committee_of(user: User, community_id: int) -> bool:
+    return community_id in committee_communities(user)
+
+
+def street_ids_of(user: User) -> list[int]:
+    """The streets whose staff ``user`` is (role ``street``), in id order."""
+    return _scopes(user, Role.STREET)
+
+
+def supervises_community(user: User, community_id: int) -> bool:
+    """Staff above the community: the county centre, or the street the community belongs to
+    (read only when ``user`` is staff of some street)."""
+    if is_county(user):
+        return True
+    streets = street_ids_of(user)
+    return bool(streets) and street_of(community_id) in streets
+
+
+def _scopes(user: User, role: Role) -> list[int]:
+    return sorted(scope for scope in grants_by_role(user).get(role, ()) if scope is not None)
+
+
 def street_of(community_id: int) -> int | None:
     """The street a community belongs to (None when it has none)."""
     from server.grid.models import Community
 
     return db.session.scalar(select(Community.street_id).where(Community.id == community_id))
-
-
-def has_role(user_id: int, role: Role) -> bool:
-    return bool(
-        db.session.scalar(
-            select(exists().where(RoleGrant.user_id == user_id, RoleGrant.role == role))
-        )
-    )
-
-
-def street_ids_of(user_id: int) -> list[int]:
-    """The streets whose staff ``user_id`` is (role ``street``), fresh from the database."""
-    return list(db.session.scalars(select(RoleGrant.street_id).where(
-        RoleGrant.user_id == user_id, RoleGrant.role == Role.STREET,
-        RoleGrant.street_id.is_not(None))))
-
-
-def is_county(user_id: int) -> bool:
-    return has_role(user_id, Role.COUNTY)
-
-
-def supervises_community(user_id: int, community_id: int) -> bool:
-    """Staff above the community: the county centre, or the street the community belongs to."""
-    from server.grid.models import Community
-
-    if is_county(user_id):
-        return True
-    return bool(db.session.scalar(select(exists().where(
-        Community.id == community_id, Community.street_id.is_not(None),
-        RoleGrant.user_id == user_id, RoleGrant.role == Role.STREET,
-        RoleGrant.street_id == Community.street_id))))
 
 
 def keep_one_admin(user_id: int) -> None:

@@ -176,7 +176,7 @@ def _visible_person(actor: User, person_id: int) -> Person:
         raise NotFound("人员不存在")
     if service.is_admin(actor):
         return person
-    mine = set(accounts.committee_communities(actor.id))
+    mine = set(accounts.committee_communities(actor))
     if not mine:
         raise Forbidden("仅平台管理员或社区两委可执行此操作")
     if person.community_id not in mine:

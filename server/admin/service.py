@@ -31,7 +31,7 @@ from server.requests.enums import DISPATCH_HOPS, Hop
 
 
 def is_admin(user: User) -> bool:
-    return accounts.has_role(user.id, Role.ADMIN)
+    return accounts.has_role(user, Role.ADMIN)
 
 
 def require_admin(user: User) -> None:
@@ -45,9 +45,9 @@ def require_manager_of(user: User, community_id: int) -> None:
     A committee member of another community may not even see this one's roster (404);
     someone with neither power is refused outright (403).
     """
-    if is_admin(user) or accounts.is_committee_of(user.id, community_id):
+    if is_admin(user) or accounts.is_committee_of(user, community_id):
         return
-    if accounts.has_role(user.id, Role.COMMITTEE):
+    if accounts.has_role(user, Role.COMMITTEE):
         raise NotFound("社区不存在或不在您的管辖范围")
     raise Forbidden("仅平台管理员或本社区两委可执行此操作")
 

@@ -36,7 +36,7 @@ def _zone() -> ZoneInfo:
 
 
 def _may_manage(user: User, community_id: int) -> bool:
-    return Role.ADMIN in user.roles or supervises_community(user.id, community_id)
+    return Role.ADMIN in user.roles or supervises_community(user, community_id)
 
 
 def _community(user: User, community_id: int) -> Community:
@@ -134,7 +134,7 @@ def assessment(*, user: User, now: datetime, start: date | None, end: date | Non
     """Per 包保 unit: the red lights of its community while it answered for it (in the window),
     and how they ended."""
     roles = set(user.roles)
-    streets = None if Role.ADMIN in roles or Role.COUNTY in roles else street_ids_of(user.id)
+    streets = None if Role.ADMIN in roles or Role.COUNTY in roles else street_ids_of(user)
     if streets is not None and not streets:
         raise Forbidden("只有街道、县城乡治理服务中心或平台管理员可以查看包保考核")
     today = now.astimezone(_zone()).date()

@@ -121,7 +121,7 @@ def _readable_streets(user: User) -> list[int] | None:
     roles = set(user.roles)
     if Role.ADMIN in roles or Role.COUNTY in roles:
         return None
-    mine = street_ids_of(user.id)
+    mine = street_ids_of(user)
     if not mine:
         raise Forbidden("只有街道、县城乡治理服务中心或平台管理员可以查看会商材料")
     return mine

@@ -49,7 +49,7 @@ _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 def scope(user: User, street_id: int | None) -> list[int] | None:
     """The streets ``user`` may read: None means every street (county, admin)."""
     roles = set(user.roles)
-    mine = street_ids_of(user.id)
+    mine = street_ids_of(user)
     if street_id is not None and db.session.get(Street, street_id) is None:
         raise NotFound("街道不存在")
     if Role.ADMIN in roles or Role.COUNTY in roles:
@@ -217,7 +217,7 @@ def _rank_key(item: dict):
 def grade(*, user: User, department_id: int, quarter: str, grade: str, comment: str | None,
           street_id: int | None, now: datetime) -> DepartmentGrade:
     """A street grades a department it worked with in ``quarter`` (once; a started quarter)."""
-    mine = street_ids_of(user.id)
+    mine = street_ids_of(user)
     if not mine:
         raise Forbidden("只有街道工作人员可以评价部门")
     if street_id is None:

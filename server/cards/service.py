@@ -233,10 +233,10 @@ def visible_clause(user: User):
     teams = grid.team_ids_of(user.id)
     if teams:
         clauses.append(and_(Card.level == Level.TEAM, Card.holder_id.in_(sorted(teams))))
-    communities = accounts.committee_communities(user.id)
+    communities = accounts.committee_communities(user)
     if communities:
         clauses.append(Card.community_id.in_(communities))
-    streets = accounts.street_ids_of(user.id)
+    streets = accounts.street_ids_of(user)
     if streets:
         clauses.append(Card.community_id.in_(
             select(Community.id).where(Community.street_id.in_(streets)).scalar_subquery()))
@@ -265,13 +265,13 @@ def is_holder(card: Card, user: User) -> bool:
         return card.holder_id == user.id
     if card.level == Level.TEAM:
         return card.holder_id in grid.team_ids_of(user.id)
-    return accounts.is_committee_of(user.id, card.community_id)
+    return accounts.is_committee_of(user, card.community_id)
 
 
 def is_decider(card: Card, user: User) -> bool:
     if card.level == Level.COMMUNITY:
-        return accounts.supervises_community(user.id, card.community_id)
-    return accounts.is_committee_of(user.id, card.community_id)
+        return accounts.supervises_community(user, card.community_id)
+    return accounts.is_committee_of(user, card.community_id)
 
 
 # --- appeals (申诉) ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, update
 
 from server.accounts.enums import Role
 from server.accounts.models import RoleGrant, User
-from server.accounts.service import street_ids_of
+from server.accounts.service import committee_communities, street_ids_of
 from server.audit.service import audit
 from server.catalogue.models import Category
 from server.directives.models import Directive, DirectiveTarget
@@ -38,16 +38,12 @@ from server.requests.models import Request
 MAX_TARGETS = 200
 
 
-def _committee_communities(user: User) -> set[int]:
-    return {g.community_id for g in user.grants if g.role == Role.COMMITTEE}
-
-
 def _level(user: User, community_ids: list[int]) -> tuple[str, int | None]:
     """Who lists the task, and whether the communities are theirs to task."""
     roles = set(user.roles)
     if Role.ADMIN in roles or Role.COUNTY in roles:
         return "county", None
-    streets = street_ids_of(user.id)
+    streets = street_ids_of(user)
     if streets:
         outside = db.session.scalars(select(Community.id).where(
             Community.id.in_(community_ids),
@@ -55,9 +51,9 @@ def _level(user: User, community_ids: list[int]) -> tuple[str, int | None]:
         if outside:
             raise Forbidden("只能向本街道的社区下达任务")
         return "street", streets[0]
-    mine = _committee_communities(user)
+    mine = committee_communities(user)
     if mine:
-        if not set(community_ids) <= mine:
+        if not set(community_ids) <= set(mine):
             raise Forbidden("社区两委只能向本社区下达任务")
         return "committee", None
     raise Forbidden("只有县城乡治理服务中心、街道或社区两委可以下达任务")
@@ -113,7 +109,7 @@ def designate(*, user: User, directive_id: int, community_id: int, team_id: int 
         DirectiveTarget.directive_id == directive_id, DirectiveTarget.community_id == community_id))
     if target is None or not _may_read(user, target.directive):
         raise NotFound("任务不存在")
-    if community_id not in _committee_communities(user):
+    if community_id not in committee_communities(user):
         raise Forbidden("只有该社区两委可以指定责任人")
     directive = target.directive
     if target.designated_at is not None:
@@ -171,9 +167,9 @@ def _may_read(user: User, directive: Directive) -> bool:
     if Role.ADMIN in roles or Role.COUNTY in roles or directive.created_by_id == user.id:
         return True
     targets = {t.community_id for t in directive.targets}
-    if targets & _committee_communities(user):
+    if targets.intersection(committee_communities(user)):
         return True
-    streets = street_ids_of(user.id)
+    streets = street_ids_of(user)
     return bool(streets) and bool(db.session.scalar(select(Community.id).where(
         Community.id.in_(targets), Community.street_id.in_(streets)).limit(1)))
 
@@ -182,8 +178,8 @@ def listing(*, user: User) -> list[Directive]:
     roles = set(user.roles)
     query = select(Directive).order_by(Directive.id.desc()).limit(200)
     if not (Role.ADMIN in roles or Role.COUNTY in roles):
-        communities = set(_committee_communities(user))
-        streets = street_ids_of(user.id)
+        communities = set(committee_communities(user))
+        streets = street_ids_of(user)
         if streets:
             communities |= set(db.session.scalars(
                 select(Community.id).where(Community.street_id.in_(streets))))

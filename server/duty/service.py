@@ -43,7 +43,7 @@ def departments() -> list[Department]:
 def team_for_committee(team_id: int, actor: User) -> Team:
     """The team, when ``actor`` is on its community's committee; otherwise 404."""
     team = db.session.get(Team, team_id)
-    if team is None or not accounts.is_committee_of(actor.id, team.community_id):
+    if team is None or not accounts.is_committee_of(actor, team.community_id):
         raise NotFound("服务队不存在")
     return team
 
@@ -75,7 +75,7 @@ def _committee_member_clause(actor: User, user_column):
     """SQL: ``user_column`` serves in a team of a community ``actor`` is committee of."""
     return exists().where(
         TeamMember.user_id == user_column, TeamMember.team_id == Team.id,
-        Team.community_id.in_(accounts.committee_communities(actor.id)),
+        Team.community_id.in_(accounts.committee_communities(actor)),
     )
 
 
@@ -83,7 +83,7 @@ def _community_of_member(actor: User, user_id: int) -> int | None:
     """The community (of the actor's committee) where ``user_id`` serves: for the audit trail."""
     return db.session.scalar(select(Team.community_id).where(
         TeamMember.user_id == user_id, TeamMember.team_id == Team.id,
-        Team.community_id.in_(accounts.committee_communities(actor.id))).limit(1))
+        Team.community_id.in_(accounts.committee_communities(actor))).limit(1))
 
 
 def add_leave(*, user_id: int, starts_at: datetime, ends_at: datetime, reason: str | None,
@@ -122,6 +122,6 @@ def cancel_leave(*, leave_id: int, actor: User, now: datetime) -> Leave:
 
 def on_duty_now(*, section_id: int, actor: User, now: datetime):
     section = db.session.get(Section, section_id)
-    if section is None or not accounts.is_committee_of(actor.id, section.grid.community_id):
+    if section is None or not accounts.is_committee_of(actor, section.grid.community_id):
         raise NotFound("片区不存在")
     return on_duty_for_section(section.id, now)

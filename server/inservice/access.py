@@ -28,14 +28,14 @@ def serving_communities(user_id: int) -> set[int]:
 
 
 def is_admin(user: User) -> bool:
-    return accounts.has_role(user.id, Role.ADMIN)
+    return accounts.has_role(user, Role.ADMIN)
 
 
 def visible_communities(user: User) -> set[int] | None:
     """Communities whose activities ``user`` may see; None means all (an admin)."""
     if is_admin(user):
         return None
-    return serving_communities(user.id) | set(accounts.committee_communities(user.id))
+    return serving_communities(user.id) | set(accounts.committee_communities(user))
 
 
 def can_see(user: User, community_id: int) -> bool:

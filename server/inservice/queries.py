@@ -37,7 +37,7 @@ def registrations_to_review(user: User, status: str | None, community_id: int | 
                             page: dict) -> dict:
     """Registrations of the communities ``user`` sits on the committee of."""
     require_committee(user)
-    communities = set(accounts.committee_communities(user.id))
+    communities = set(accounts.committee_communities(user))
     if community_id is not None:
         communities &= {community_id}
     query = select(Registration).where(Registration.community_id.in_(communities))
@@ -132,7 +132,7 @@ def report_rows(user: User, *, year: int, work_unit: str | None) -> list[dict]:
     if access.is_admin(user):
         scope = None
     else:
-        scope = set(accounts.committee_communities(user.id))
+        scope = set(accounts.committee_communities(user))
         if not scope:
             raise Forbidden("只有社区两委或管理员可以导出报表")
     start, end = periods.year_bounds(year)

@@ -90,7 +90,7 @@ def _committee_of(community_id: int) -> list[int]:
 
 
 def require_committee(user: User) -> None:
-    if not accounts.committee_communities(user.id):
+    if not accounts.committee_communities(user):
         raise Forbidden("只有社区两委可以执行此操作")
 
 
@@ -98,7 +98,7 @@ def reviewable(registration_id: int, actor: User) -> Registration:
     """A registration of a community ``actor`` sits on the committee of (others: 404)."""
     require_committee(actor)
     registration = db.session.get(Registration, registration_id)
-    if registration is None or not accounts.is_committee_of(actor.id, registration.community_id):
+    if registration is None or not accounts.is_committee_of(actor, registration.community_id):
         raise NotFound("报到申请不存在")
     return registration
 
@@ -139,16 +139,17 @@ def approve(*, actor: User, registration_id: int, now: datetime) -> Registration
             ).values(is_active=False))
             # What they held in the community they left goes back to its committee's desk.
             grid_hooks.member_left(user_id=user_id, community_id=old.community_id, now=now)
-    if not accounts.has_role(user_id, Role.MEMBER):
-        db.session.add(RoleGrant(user_id=user_id, role=Role.MEMBER, granted_by_id=actor.id,
-                                 created_at=now))
+    user = db.session.get(User, user_id)
+    if not accounts.has_role(user, Role.MEMBER):
+        # Through the relationship, so that ``user.grants`` (loaded in this transaction) holds
+        # the new role for anything that asks again before the commit.
+        user.grants.append(RoleGrant(role=Role.MEMBER, granted_by_id=actor.id, created_at=now))
     seat = db.session.scalar(select(TeamMember).where(TeamMember.team_id == team.id,
                                                       TeamMember.user_id == user_id))
     if seat is None:
         db.session.add(TeamMember(team_id=team.id, user_id=user_id, joined_at=now))
     else:
         seat.is_active = True
-    user = db.session.get(User, user_id)
     user.home_community_id = registration.community_id
     user.home_section_id = registration.section_id
     notify(user_ids=[user_id], kind="registration_reviewed", title="报到申请已通过", now=now,
@@ -180,8 +181,7 @@ def end_registration(*, actor: User, registration_id: int, now: datetime,
     committee (or the member) is told."""
     registration = db.session.get(Registration, registration_id)
     own = registration is not None and registration.user_id == actor.id
-    if registration is None or not (own or accounts.is_committee_of(actor.id,
-                                                                     registration.community_id)):
+    if registration is None or not (own or accounts.is_committee_of(actor, registration.community_id)):
         raise NotFound("报到申请不存在")
     if not own and not (reason or "").strip():
         raise Invalid("请填写结束原因", code=Code.END_REASON_REQUIRED, errors={"reason": ["required"]})
@@ -259,7 +259,7 @@ def evaluate(*, actor: User, registration_id: int, year: int, grade: str,
 def create_activity(*, actor: User, community_id: int, title: str, starts_at: datetime,
                     ends_at: datetime, capacity: int, hours: float, now: datetime,
                     description: str | None = None, place: str | None = None) -> Activity:
-    if not accounts.is_committee_of(actor.id, community_id):
+    if not accounts.is_committee_of(actor, community_id):
         raise Forbidden("只有该社区的两委可以发布活动")
     if ends_at <= starts_at:
         raise Invalid("结束时间须晚于开始时间", errors={"ends_at": ["must be after starts_at"]})
@@ -390,7 +390,7 @@ def _withdraw_upcoming(user_id: int, community_id: int, now: datetime) -> list[A
 def committee_activity(activity_id: int, actor: User) -> Activity:
     """An activity of a community ``actor`` sits on the committee of; 403/404 otherwise."""
     activity = visible_activity(activity_id, actor)
-    if not accounts.is_committee_of(actor.id, activity.community_id):
+    if not accounts.is_committee_of(actor, activity.community_id):
         raise Forbidden("只有该社区的两委可以执行此操作")
     return activity
 

@@ -36,7 +36,7 @@ def clear_held(*, request_id: int, actor: User, now: datetime, note: str | None 
 
 def held(user: User, page: dict) -> dict:
     """The committee's moderation desk: requests of its communities with content on hold."""
-    communities = accounts.committee_communities(user.id)
+    communities = accounts.committee_communities(user)
     photo_held = select(Photo.request_id).where(Photo.moderation == security.REVIEW)
     query = select(Request).where(
         Request.community_id.in_(communities),

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, func, or_, select
 
 from server.accounts import service as accounts
-from server.accounts.enums import Role
 from server.accounts.models import User
 from server.extensions import db
 from server.grid.models import Community, Grid, Team, TeamMember
@@ -96,7 +95,7 @@ def review(user: User, now: datetime, page: dict, light: str | None = None) -> d
 
     With ``light``, every open request of the committee's communities showing that light.
     """
-    communities = [g.community_id for g in user.grants if g.role == Role.COMMITTEE]
+    communities = accounts.committee_communities(user)
     if light is not None:
         return _page(and_(Request.community_id.in_(communities), light_case(now) == light),
                      page, now)
@@ -107,10 +106,10 @@ def supervision(user: User, now: datetime, page: dict, light: str | None = None)
     """The street's desk (督办): open work of its communities that the committee let escalate
     to the street, or that is overdue (red); the county's covers every community. With
     ``light``, every open request of those communities showing that light."""
-    if accounts.is_county(user.id):
+    if accounts.is_county(user):
         communities = select(Community.id)
     else:
-        communities = select(Community.id).where(Community.street_id.in_(accounts.street_ids_of(user.id)))
+        communities = select(Community.id).where(Community.street_id.in_(accounts.street_ids_of(user)))
     if light is not None:
         clause = and_(Request.community_id.in_(communities), light_case(now) == light)
     else:
@@ -124,7 +123,7 @@ def supervision(user: User, now: datetime, page: dict, light: str | None = None)
 
 def light_counts(user: User, now: datetime) -> dict:
     """Open requests of the committee's communities by light, per team and per grid."""
-    communities = accounts.committee_communities(user.id)
+    communities = accounts.committee_communities(user)
     light = light_case(now).label("light")
     base = (select(light, func.count(Request.id))
             .where(Request.community_id.in_(communities), Request.status.in_(OPEN_STATUSES)))

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
 from server.accounts import service as accounts
-from server.accounts.enums import Role
 from server.accounts.models import User
 from server.catalogue.models import Category
 from server.duty import service as duty
@@ -31,9 +30,9 @@ from server.requests.models import Photo, Rating, Request, RequestCounter
 def relations(request: Request, user: User) -> set[Relation]:
     """How ``user`` stands to ``request``; empty means they may not even see it.
 
-    Roles come from ``user.grants``, which the token check read in this request's transaction
-    with the user (as fresh as a query of each: a demoted committee member loses the power at
-    once); the team and the street are read only when the user could stand there."""
+    Roles come from the user's grants (``accounts.grants_by_role``: read with the user by the
+    token check, as fresh as a query of each); the team and the street are read only when the
+    user could stand there."""
     found: set[Relation] = set()
     if request.resident_id == user.id:
         found.add(Relation.OWNER)
@@ -44,13 +43,11 @@ def relations(request: Request, user: User) -> set[Relation]:
     teams = grid.team_ids_of(user.id)
     if teams and dispatch.eligible_team_ids(request) & teams:
         found.add(Relation.TEAM)
-    roles = accounts.grants_by_role(user)
-    if request.community_id in roles.get(Role.COMMITTEE, ()):
+    if accounts.is_committee_of(user, request.community_id):
         found.add(Relation.COMMITTEE)
-    if Role.COUNTY in roles:
+    if accounts.is_county(user):
         found.add(Relation.COUNTY)
-    elif roles.get(Role.STREET) and (street := accounts.street_of(request.community_id)) is not None \
-            and street in roles[Role.STREET]:
+    elif accounts.supervises_community(user, request.community_id):
         found.add(Relation.STREET)
     return found
 

@@ -222,7 +222,7 @@ def staff_rankings(*, user: User, now: datetime, level: str | None, street_id: i
     if street_id is not None and db.session.get(Street, street_id) is None:
         raise NotFound("街道不存在")
     everything = Role.ADMIN in roles or Role.COUNTY in roles
-    mine = [] if everything else street_ids_of(user.id)
+    mine = [] if everything else street_ids_of(user)
     if not everything and not mine:
         raise Forbidden("只有街道、县城乡治理服务中心或平台管理员可以查看排名")
     if level is None:

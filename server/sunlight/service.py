@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from server.accounts import service as accounts
 from server.accounts.enums import Role
 from server.accounts.models import RoleGrant, User
 from server.discovery import emit
@@ -214,9 +215,9 @@ def stats_scope(*, user: User, community_id: int | None) -> int | None:
         raise NotFound("社区不存在")
     if Role.ADMIN in roles:
         return community_id
-    if Role.COMMITTEE not in roles:
+    mine = accounts.committee_communities(user)
+    if not mine:
         raise Forbidden("只有社区两委或平台管理员可以查看统计")
-    mine = [g.community_id for g in user.grants if g.role == Role.COMMITTEE]
     if community_id is None:
         return mine[0]
     if community_id not in mine:

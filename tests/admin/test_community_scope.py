@@ -17,6 +17,7 @@ from server.extensions import db
 from server.grid import queries as grid
 from server.grid.models import Team
 from tests.admin.conftest import csv_bytes, upload
+from tests.factories import reread
 
 PHONE = "13800004002"
 
@@ -69,7 +70,7 @@ def test_redeeming_the_other_committees_code_grants_only_that_community(world, a
     redeemed = attacker.post("/api/v1/me/invitation", {"code": code})
     assert redeemed.status == 200, redeemed.body
     user = world.user("attacker")
-    assert not accounts.is_committee_of(user.id, world.community.id)
+    assert not accounts.is_committee_of(reread(user), world.community.id)
     assert redeemed.data["committee_of"] == []
     assert {t.community_id for t in grid.teams_of(user.id)} == {world.other_community.id}
     assert attacker.get("/api/v1/review").status == 403
@@ -99,6 +100,6 @@ def test_one_verified_phone_links_each_communitys_own_person(world, admin, clock
     user = world.user("wu-xiuying")
     linked = people.link_by_phone(user=user, phone=PHONE, now=clock.now())
     assert sorted(p.id for p in linked) == sorted([person_a.id, person_b])
-    assert accounts.is_committee_of(user.id, world.community.id)
-    assert not accounts.is_committee_of(user.id, world.other_community.id)
+    assert accounts.is_committee_of(reread(user), world.community.id)
+    assert not accounts.is_committee_of(reread(user), world.other_community.id)
     assert {t.id for t in grid.teams_of(user.id)} == {team_b.id}

@@ -14,6 +14,7 @@ from server.admin.models import AuditEntry, CommitteeSeat, Person, PersonPost
 from server.extensions import db
 from server.grid.models import Community, Grid, Section, Team
 from tests.admin.conftest import HEADER, SEED, count, csv_bytes, upload
+from tests.factories import reread
 
 TABLES = (Community, Grid, Section, Team, Person, PersonPost, CommitteeSeat)
 
@@ -183,7 +184,7 @@ def test_a_typed_phone_never_links_an_imported_person(world, admin):
     assert typed.status == 200 and typed.data["phone_verified"] is False
     response = upload(admin, csv_bytes([GOOD]), "county.csv")
     assert response.data["counts"]["linked"] == 0
-    assert not accounts.has_role(world.user("demo-resident").id, "member")
+    assert not accounts.has_role(reread(world.user("demo-resident")), "member")
 
 
 def test_an_import_links_people_whose_phone_a_user_already_bound(world, admin):
@@ -196,7 +197,7 @@ def test_an_import_links_people_whose_phone_a_user_already_bound(world, admin):
                              .where(Section.name == "阳光片区"))
     assert team.id in {t.id for t in __import__("server.grid.queries", fromlist=["x"])
                        .teams_of(resident.id)}
-    assert accounts.has_role(resident.id, "member")
+    assert accounts.has_role(reread(resident), "member")
 
 
 def test_the_command_lists_bad_rows_in_both_languages_and_fails(ctx, tmp_path):

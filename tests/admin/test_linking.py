@@ -14,6 +14,7 @@ from server.admin.models import Person
 from server.extensions import db
 from server.grid import queries as grid
 from tests.admin.conftest import csv_bytes, upload
+from tests.factories import reread
 
 
 def _import_people(world, admin) -> dict:
@@ -97,12 +98,12 @@ def test_link_by_phone_links_once_and_is_safe_for_any_phone(world, admin, clock)
     assert people.link_by_phone(user=user, phone=None, now=now) == []
     assert people.link_by_phone(user=user, phone="not a phone", now=now) == []
     assert people.link_by_phone(user=user, phone="13900000000", now=now) == []
-    assert not accounts.has_role(user.id, Role.MEMBER)
+    assert not accounts.has_role(reread(user), Role.MEMBER)
 
     linked = people.link_by_phone(user=user, phone="+86 138-0000-4001", now=now)
     assert [p.id for p in linked] == [person.id]
     assert world.team_b.id in {t.id for t in grid.teams_of(user.id)}
-    assert accounts.has_role(user.id, Role.MEMBER)
+    assert accounts.has_role(reread(user), Role.MEMBER)
     grants = len(db.session.get(User, user.id).grants)
     assert [p.id for p in people.link_by_phone(user=user, phone="13800004001", now=now)] == [person.id]
     assert len(db.session.get(User, user.id).grants) == grants
@@ -111,7 +112,7 @@ def test_link_by_phone_links_once_and_is_safe_for_any_phone(world, admin, clock)
     world.as_("impostor")
     impostor = world.user("impostor")
     assert people.link_by_phone(user=impostor, phone="13800004001", now=now) == []
-    assert not accounts.has_role(impostor.id, Role.MEMBER)
+    assert not accounts.has_role(reread(impostor), Role.MEMBER)
     # The linked member's later posts reach their account at once.
     added = admin.post(f"/api/v1/admin/teams/{world.team_a.id}/members",
                        {"person_id": person.id})
@@ -133,12 +134,12 @@ def test_an_admin_seat_for_a_person_becomes_committee_on_linking(world, admin, c
     world.as_("sun-hongmei")
     user = world.user("sun-hongmei")
     people.link_by_phone(user=user, phone="13800004001", now=clock.now() + timedelta(days=1))
-    assert accounts.is_committee_of(user.id, world.community.id)
-    assert not accounts.is_committee_of(user.id, world.other_community.id)
+    assert accounts.is_committee_of(reread(user), world.community.id)
+    assert not accounts.is_committee_of(reread(user), world.other_community.id)
     revoked = admin.post("/api/v1/admin/roles/revoke", {
         "role": "committee", "person_id": person.id, "community_id": world.community.id})
     assert revoked.status == 200
-    assert not accounts.is_committee_of(user.id, world.community.id)
+    assert not accounts.is_committee_of(reread(user), world.community.id)
 
 
 def test_binding_the_phone_through_wechat_links_the_imported_person(world, admin, clock):

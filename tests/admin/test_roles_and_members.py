@@ -10,6 +10,7 @@ from server.accounts.enums import Role
 from server.admin.models import AuditEntry, Person
 from server.extensions import db
 from server.grid.models import Team
+from tests.factories import reread
 
 
 def _grant(api, **body):
@@ -21,8 +22,8 @@ def test_admin_grants_and_revokes_committee_with_an_audit_record(world, admin, c
     granted = _grant(admin, role="committee", user_id=resident.id,
                      community_id=world.other_community.id)
     assert granted.status == 200, granted.body
-    assert accounts.is_committee_of(resident.id, world.other_community.id)
-    assert not accounts.is_committee_of(resident.id, world.community.id)
+    assert accounts.is_committee_of(reread(resident), world.other_community.id)
+    assert not accounts.is_committee_of(reread(resident), world.community.id)
     # The new committee member sees that community's review desk at once.
     assert world.as_("demo-resident").get("/api/v1/review").status == 200
 
@@ -30,7 +31,7 @@ def test_admin_grants_and_revokes_committee_with_an_audit_record(world, admin, c
     revoked = admin.post("/api/v1/admin/roles/revoke", {
         "role": "committee", "user_id": resident.id, "community_id": world.other_community.id})
     assert revoked.status == 200
-    assert not accounts.is_committee_of(resident.id, world.other_community.id)
+    assert not accounts.is_committee_of(reread(resident), world.other_community.id)
     assert admin.post("/api/v1/admin/roles/revoke", {
         "role": "committee", "user_id": resident.id,
         "community_id": world.other_community.id}).status == 404
@@ -52,8 +53,8 @@ def test_only_admins_grant_committee_or_admin(world, openid):
                   "community_id": world.other_community.id},
                  {"role": "admin", "user_id": me.id}):
         assert _grant(api, **body).status == 403
-    assert not accounts.has_role(me.id, Role.ADMIN)
-    assert not accounts.is_committee_of(me.id, world.other_community.id)
+    assert not accounts.has_role(reread(me), Role.ADMIN)
+    assert not accounts.is_committee_of(reread(me), world.other_community.id)
 
 
 def test_the_last_admin_cannot_be_revoked(world, admin):
@@ -98,7 +99,7 @@ def test_committee_manages_the_members_of_its_own_teams(world, committee):
     moved = committee.post(f"/api/v1/admin/teams/{world.team_a.id}/members",
                            {"user_id": resident.id})
     assert moved.data["linked"] is True
-    assert accounts.has_role(resident.id, Role.MEMBER)
+    assert accounts.has_role(reread(resident), Role.MEMBER)
     assert world.as_("demo-resident").get("/api/v1/tasks").status == 200
     roster = committee.get(f"/api/v1/admin/teams/{world.team_a.id}/members").data["items"]
     assert resident.id in [m["user_id"] for m in roster]
@@ -106,7 +107,7 @@ def test_committee_manages_the_members_of_its_own_teams(world, committee):
     removed = committee.post(f"/api/v1/admin/teams/{world.team_a.id}/members/remove",
                              {"user_id": resident.id})
     assert removed.status == 200
-    assert not accounts.has_role(resident.id, Role.MEMBER)
+    assert not accounts.has_role(reread(resident), Role.MEMBER)
     assert world.as_("demo-resident").get("/api/v1/tasks").status == 403
     assert committee.post(f"/api/v1/admin/teams/{world.team_a.id}/members/remove",
                           {"user_id": resident.id}).status == 404
@@ -161,8 +162,8 @@ def test_the_last_admin_cannot_delete_their_account(world, admin):
     me = world.user("demo-admin")
     refused = admin.call("DELETE", "/api/v1/me")
     assert (refused.status, refused.code) == (409, 40912)
-    db.session.expire_all()
-    assert accounts.has_role(me.id, Role.ADMIN) and db.session.get(type(me), me.id).is_active
+    me = reread(me)
+    assert accounts.has_role(me, Role.ADMIN) and me.is_active
     # with a second admin, either may go
     assert _grant(admin, role="admin", user_id=world.user("demo-resident").id).status == 200
     assert admin.call("DELETE", "/api/v1/me").status == 200
