@@ -1,8 +1,9 @@
 """``notify`` is how every domain reaches a person (``notify_many`` many at once); neither
 commits (the caller's use case does).
 
-Each notification is queued in the outbox (``Delivery``) for every enabled channel in the same
-transaction; ``deliver_due`` (the delivery job) sends them with retries and backoff.
+Each notification is queued in the outbox (``Delivery``) for every enabled channel that sends
+something (not the in-app inbox: the row is its message) in the same transaction;
+``deliver_due`` (the delivery job) sends them with retries and backoff.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def notify_many(messages: Iterable[Message], *, now: datetime) -> list[int]:
     # wire but the ids, once.
     written = (Notification.id == func.any(bindparam("ids", ids, type_=ARRAY(Integer)))
                if db.engine.dialect.name == "postgresql" else Notification.id.in_(ids))
-    for name in channels.enabled_channels():
+    for name in channels.queued_channels():
         db.session.execute(insert(Delivery).from_select(
             ["notification_id", "channel", "status", "attempts", "next_attempt_at"],
             select(Notification.id, literal(name, String), literal(PENDING, String),

@@ -46,7 +46,8 @@ def test_development_may_run_ahead_and_naive_times_are_local(ctx, world, clock):
     assert "+00:00" not in ran.output
 
 
-def test_outbox_status_shows_when_pending_deliveries_fall_due(ctx, world, clock):
+def test_outbox_status_shows_when_pending_deliveries_fall_due(ctx, world, clock, monkeypatch):
+    monkeypatch.setitem(ctx.config, "NOTIFY_CHANNELS", "inbox,wechat")  # the inbox is not queued
     (notification_id,) = notify(user_ids=[world.user("demo-resident").id], kind="weekly_report",
                                 title="t", body="b", now=clock.now())
     db.session.commit()

@@ -19,20 +19,42 @@ def _deliveries(channel: str) -> list[Delivery]:
                                    .order_by(Delivery.id)))
 
 
-def test_events_queue_inbox_deliveries_delivered_once(world, clock):
+@pytest.fixture
+def recording_channel(app, monkeypatch):
+    calls: list[int] = []
+    channels.register_channel("record", lambda notification, now: calls.append(notification.id))
+    monkeypatch.setitem(app.config, "NOTIFY_CHANNELS", "inbox,record")
+    yield calls
+    channels.unregister_channel("record")
+
+
+def test_events_queue_deliveries_delivered_once(world, clock, recording_channel):
     rid = world.submit()["id"]
     world.as_("demo-member-a").post(f"/api/v1/requests/{rid}/accept")
-    queued = _deliveries("inbox")
+    queued = _deliveries("record")
     users = {d.notification.user_id for d in queued}
     assert {world.user("demo-member-a").id, world.user("demo-resident").id} <= users
     assert all(d.status == "pending" for d in queued)
+    assert _deliveries("inbox") == []  # the inbox's message is the notification row itself
 
     first = deliver_due(clock.now())
     assert first == {"delivered": len(queued), "retry": 0, "failed": 0}
+    assert sorted(recording_channel) == sorted(d.notification_id for d in queued)
     assert deliver_due(clock.now()) == {"delivered": 0, "retry": 0, "failed": 0}
-    assert {d.status for d in _deliveries("inbox")} == {"delivered"}
+    assert {d.status for d in _deliveries("record")} == {"delivered"}
     inbox = world.as_("demo-resident").get("/api/v1/notifications").data["items"]
     assert [n["kind"] for n in inbox] == ["request_accepted"]
+
+
+def test_inbox_rows_an_outbox_still_holds_are_drained(world, clock):
+    """Inbox rows queued before the inbox stopped being queued are delivered (a no-op)."""
+    rid = world.submit()["id"]
+    notification = db.session.scalar(select(Notification).where(Notification.request_id == rid))
+    db.session.add(Delivery(notification_id=notification.id, channel="inbox", status="pending",
+                            attempts=0, next_attempt_at=clock.now()))
+    db.session.commit()
+    assert deliver_due(clock.now()) == {"delivered": 1, "retry": 0, "failed": 0}
+    assert [d.status for d in _deliveries("inbox")] == ["delivered"]
 
 
 @pytest.fixture

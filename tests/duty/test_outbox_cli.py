@@ -9,7 +9,8 @@ from server.notifications.models import Delivery
 from server.notifications.service import notify
 
 
-def test_status_lists_failures_and_retry_requeues(ctx, world, clock):
+def test_status_lists_failures_and_retry_requeues(ctx, world, clock, monkeypatch):
+    monkeypatch.setitem(ctx.config, "NOTIFY_CHANNELS", "inbox,wechat")  # the inbox is not queued
     (notification_id,) = notify(user_ids=[world.user("demo-resident").id], kind="weekly_report",
                                 title="t", body="b", now=clock.now())
     db.session.commit()
@@ -19,7 +20,7 @@ def test_status_lists_failures_and_retry_requeues(ctx, world, clock):
     runner = ctx.test_cli_runner()
     shown = runner.invoke(args=["outbox", "status"])
     assert shown.exit_code == 0
-    assert "inbox      failed" in shown.output and f"#{delivery.id} inbox weekly_report" in shown.output
+    assert "wechat     failed" in shown.output and f"#{delivery.id} wechat weekly_report" in shown.output
     assert "RetryLater: 502" in shown.output
     again = runner.invoke(args=["outbox", "retry", str(delivery.id)])
     assert again.exit_code == 0
