@@ -43,6 +43,9 @@ def community_map(community_id: int, now: datetime) -> dict:
     shapes = {sid: geometry.loads(text) for sid, _n, text, _g, _gn in sections if text}
     counts = {sid: {"open": 0, "green": 0, "yellow": 0, "red": 0} for sid, *_ in sections}
     dots = []
+    # Where a request's dot stands depends only on its section and cell: found once per pair
+    # (a busy city community has thousands of open requests in a few hundred cells).
+    placed: dict[tuple[int, int | None], tuple[float, float]] = {}
     rows = db.session.execute(
         select(Request.section_id, Request.status, Request.submitted_at, Request.resolve_deadline,
                Request.cell)
@@ -60,11 +63,10 @@ def community_map(community_id: int, now: datetime) -> dict:
         shape = shapes.get(section_id)
         if shape is None:
             continue
-        lat, lng = cells.centre_of(cell, BLOCK) if cell is not None else (None, None)
-        if lat is None or not shape.contains(shapely.Point(lng, lat)):
-            point = shape.representative_point()
-            lat, lng = point.y, point.x
-        dots.append({"lat": round(lat, 5), "lng": round(lng, 5), "section_id": section_id,
+        where = placed.get((section_id, cell))
+        if where is None:
+            where = placed[(section_id, cell)] = _dot(shape, cell)
+        dots.append({"lat": where[0], "lng": where[1], "section_id": section_id,
                      "light": light.value if light else "green"})
     return {
         "sections": [{
@@ -74,6 +76,16 @@ def community_map(community_id: int, now: datetime) -> dict:
         } for sid, name, text, grid_id, grid_name in sections],
         "dots": dots,
     }
+
+
+def _dot(shape, cell: int | None) -> tuple[float, float]:
+    """(lat, lng) of a dot: the centre of the cell's block when the section holds it, else the
+    section's representative point."""
+    lat, lng = cells.centre_of(cell, BLOCK) if cell is not None else (None, None)
+    if lat is None or not shape.contains(shapely.Point(lng, lat)):
+        point = shape.representative_point()
+        lat, lng = point.y, point.x
+    return round(lat, 5), round(lng, 5)
 
 
 def _worst(tally: dict) -> str:

@@ -162,14 +162,23 @@ def _member_ranking(by_member: dict, teams: dict, users: dict) -> list[dict]:
 
 
 def _daily(rows: list, start: datetime, now: datetime) -> list[dict]:
-    counts = Counter(local_day(r.submitted_at) for r in rows)
+    zone = _zone()  # once, not per row (``local_day``)
+    counts = Counter(r.submitted_at.astimezone(zone).date() for r in rows)
     first, last = local_day(start), local_day(now)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return [{"day": d.isoformat(), "count": counts.get(d, 0)} for d in days]
 
 
 def _weekly(rows: list, first_week: datetime, now: datetime) -> list[dict]:
-    by_week = figures.compute(rows, now=now, key=lambda r: week_start(r.submitted_at))
+    zone, weeks = _zone(), {}
+
+    def week_of(row) -> datetime:  # ``week_start``, the zone looked up once and each day's week once
+        day = row.submitted_at.astimezone(zone).date()
+        if day not in weeks:
+            weeks[day] = day_start(day - timedelta(days=day.weekday()))
+        return weeks[day]
+
+    by_week = figures.compute(rows, now=now, key=week_of)
     out = []
     for i in range(TREND_WEEKS):
         week = first_week + timedelta(weeks=i)
