@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, and_, cast, func, literal, not_, select
+from sqlalchemy import Float, Row, and_, cast, func, literal, not_, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from server.accounts.models import User
@@ -88,12 +88,14 @@ def teams_of(community_id: int) -> dict[int, Team]:
     return {t.id: t for t in db.session.scalars(query)}
 
 
-def users_by_id(ids) -> dict[int, User]:
+def users_by_id(ids) -> dict[int, Row]:
+    """The names of ``ids`` as rows (``id``, ``name``, ``nickname``): all ``display_name`` reads.
+    A city board names hundreds of members; as ORM users they cost about 40 ms a board."""
     ids = sorted({i for i in ids if i is not None})
     if not ids:
         return {}
-    return {u.id: u for u in db.session.scalars(
-        select(User).where(User.id.in_(ids)).options(lazyload(User.grants)))}
+    return {u.id: u for u in db.session.execute(
+        select(User.id, User.name, User.nickname).where(User.id.in_(ids)))}
 
 
 def department_names(codes) -> dict[str, str]:
