@@ -52,9 +52,9 @@ def notify(*, user_ids: Iterable[int], kind: str, title: str, body: str, now: da
 
 
 def notify_many(messages: Iterable[Message], *, now: datetime) -> list[int]:
-    """Write every message's notifications in one INSERT and their outbox rows in one more per
-    channel, whatever the number of messages; the ids of the notifications, in the order given
-    (each message's recipients in id order).
+    """Write every message's notifications in one INSERT (pages of ``PAGE_ROWS`` on SQLite) and
+    their outbox rows in one more per queued channel, whatever the number of messages; the ids
+    of the notifications, in the order given (each message's recipients in id order).
 
     A sweep that tells hundreds of teams at once costs a few statements, not two per message;
     ``notify`` is the one-message case of the same code, so both write the same rows. Only
