@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -135,6 +136,44 @@ def street_of(community_id: int) -> int | None:
     from server.grid.models import Community
 
     return db.session.scalar(select(Community.street_id).where(Community.id == community_id))
+
+
+def committee_members(community_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Who sits on each community's committee (user ids), in one query; communities without
+    a committee are absent. ``committee_of`` is the one-community case."""
+    ids = sorted(set(community_ids))
+    return _holders(ids, select(RoleGrant.community_id, RoleGrant.user_id).where(
+        RoleGrant.role == Role.COMMITTEE, RoleGrant.community_id.in_(ids)))
+
+
+def committee_of(community_id: int) -> list[int]:
+    """The user ids of ``community_id``'s committee."""
+    return committee_members([community_id]).get(community_id, [])
+
+
+def street_staff(community_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The staff of the street each community belongs to (user ids), in one query."""
+    from server.grid.models import Community
+
+    ids = sorted(set(community_ids))
+    return _holders(ids, select(Community.id, RoleGrant.user_id).select_from(RoleGrant)
+                    .join(Community, Community.street_id == RoleGrant.street_id)
+                    .where(RoleGrant.role == Role.STREET, Community.id.in_(ids)))
+
+
+def street_staff_of(community_id: int) -> list[int]:
+    """The user ids of the staff of ``community_id``'s street."""
+    return street_staff([community_id]).get(community_id, [])
+
+
+def _holders(community_ids: list[int], query) -> dict[int, list[int]]:
+    """(community, user) rows of ``query`` grouped by community; no statement for none."""
+    if not community_ids:
+        return {}
+    found: dict[int, list[int]] = {}
+    for community_id, user_id in db.session.execute(query):
+        found.setdefault(community_id, []).append(user_id)
+    return found
 
 
 def keep_one_admin(user_id: int) -> None:

@@ -184,25 +184,20 @@ def holder_user_ids(card: Card) -> list[int]:
     if card.level == Level.TEAM:
         return list(db.session.scalars(select(TeamMember.user_id).where(
             TeamMember.team_id == card.holder_id, TeamMember.is_active.is_(True))))
-    return _committee(card.community_id)
+    return accounts.committee_of(card.community_id)
 
 
 def supervisor_ids(card: Card) -> list[int]:
     """Who supervises the holder: the committee for a team or a member; the street staff of the
     community's street and the county for a community."""
     if card.level != Level.COMMUNITY:
-        return _committee(card.community_id)
+        return accounts.committee_of(card.community_id)
     community = db.session.get(Community, card.community_id)
     street = community.street_id if community else None
     return list(db.session.scalars(select(RoleGrant.user_id).where(or_(
         RoleGrant.role == Role.COUNTY,
         and_(RoleGrant.role == Role.STREET, RoleGrant.street_id == street) if street else false(),
     ))))
-
-
-def _committee(community_id: int) -> list[int]:
-    return list(db.session.scalars(select(RoleGrant.user_id).where(
-        RoleGrant.role == Role.COMMITTEE, RoleGrant.community_id == community_id)))
 
 
 def _label(card: Card) -> str:

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from server.accounts.enums import Role
-from server.accounts.models import RoleGrant, User
-from server.accounts.service import committee_communities, street_ids_of
+from server.accounts.models import User
+from server.accounts.service import committee_communities, committee_members, street_ids_of
 from server.audit.service import audit
 from server.catalogue.models import Category
 from server.directives.models import Directive, DirectiveTarget
@@ -80,9 +80,9 @@ def create(*, user: User, title: str, description: str, category_code: str, dead
                           targets=[DirectiveTarget(community_id=c) for c in community_ids])
     db.session.add(directive)
     db.session.flush()
-    committees = db.session.execute(select(RoleGrant.user_id, RoleGrant.community_id).where(
-        RoleGrant.role == Role.COMMITTEE, RoleGrant.community_id.in_(community_ids))).all()
-    notify(user_ids=[uid for uid, _cid in committees], kind="directive_listed",
+    committees = committee_members(community_ids)
+    notify(user_ids=[uid for members in committees.values() for uid in members],
+           kind="directive_listed",
            title=f"新任务：{title}"[:64], body=f"{title}，请指定责任服务队或党员（责任上单）",
            now=now, data={"directive_id": directive.id})
     audit(actor=user, action="directive.create", subject="directive", subject_id=directive.id,

@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import exists, select
 
-from server.accounts.enums import Role
-from server.accounts.models import RoleGrant
+from server.accounts import service as accounts
 from server.extensions import db
 from server.inservice import periods
 from server.inservice.enums import RegistrationStatus
@@ -55,8 +54,7 @@ def remind_quiet_members(now: datetime) -> str:
                     "请在季度结束前参加社区活动或认领任务。",
                data={"registration_id": registration.id, "quarter": quarter})
     for community_id, registrations in by_community.items():
-        committee = db.session.scalars(select(RoleGrant.user_id).where(
-            RoleGrant.role == Role.COMMITTEE, RoleGrant.community_id == community_id))
+        committee = accounts.committee_of(community_id)
         names = "、".join(r.name for r in registrations[:20])
         count = len(registrations)
         more = f"等{count}人" if count > 20 else f"共{count}人"

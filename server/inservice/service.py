@@ -74,19 +74,12 @@ def register(*, user: User, name: str, work_unit: str, party_branch: str, commun
         .values(status=RS.ENDED, live=None, ended_at=now)
         .execution_options(synchronize_session=False)
     )
-    notify(user_ids=_committee_of(community.id), kind="inservice_registered",
+    notify(user_ids=accounts.committee_of(community.id), kind="inservice_registered",
            title="新的在职党员报到申请", now=now,
            body=f"{community.name}收到一份在职党员报到申请（{work_unit}），请审核。",
            data={"registration_id": registration.id})
     db.session.commit()
     return registration
-
-
-def _committee_of(community_id: int) -> list[int]:
-    return list(db.session.scalars(
-        select(RoleGrant.user_id).where(RoleGrant.role == Role.COMMITTEE,
-                                        RoleGrant.community_id == community_id)
-    ))
 
 
 def require_committee(user: User) -> None:
@@ -207,7 +200,7 @@ def end_registration(*, actor: User, registration_id: int, now: datetime,
     withdrawn = _withdraw_upcoming(user_id, community.id, now)
     titles = "、".join(f"“{a.title}”" for a in withdrawn)
     if own:
-        notify(user_ids=_committee_of(community.id), kind="inservice_ended",
+        notify(user_ids=accounts.committee_of(community.id), kind="inservice_ended",
                title="在职党员结束报到", now=now,
                body=f"{registration.name}（{registration.work_unit}）已结束在{community.name}的报到"
                + (f"：{reason}" if reason else "。")

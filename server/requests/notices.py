@@ -11,30 +11,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from server.accounts.enums import Role
-from server.accounts.models import RoleGrant
+from server.accounts import service as accounts
 from server.duty import queries
 from server.extensions import db
-from server.grid.models import Community
 from server.notifications.service import Message, notify, notify_many
 from server.requests import hooks
 from server.requests.enums import Action, Hop
 from server.requests.models import Request, Support
-
-
-def committee_ids(community_id: int) -> list[int]:
-    return list(db.session.scalars(
-        select(RoleGrant.user_id).where(RoleGrant.role == Role.COMMITTEE,
-                                        RoleGrant.community_id == community_id)
-    ))
-
-
-def street_staff_ids(community_id: int) -> list[int]:
-    """The staff of the street the community belongs to."""
-    return list(db.session.scalars(
-        select(RoleGrant.user_id).join(Community, Community.street_id == RoleGrant.street_id)
-        .where(RoleGrant.role == Role.STREET, Community.id == community_id)
-    ))
 
 
 def _local(at: datetime) -> str:
@@ -73,7 +56,7 @@ def new_task(request: Request, *, now: datetime) -> None:
     arrival = Arrival.of(request)
     notify_many(_new_task_messages(
         arrival, on_duty=lambda team_id: queries.on_duty_user_ids(team_id, now),
-        committee=committee_ids, street=street_staff_ids), now=now)
+        committee=accounts.committee_of, street=accounts.street_staff_of), now=now)
 
 
 def new_tasks(arrivals: Sequence[Arrival], *, now: datetime) -> None:
@@ -82,31 +65,13 @@ def new_tasks(arrivals: Sequence[Arrival], *, now: datetime) -> None:
     teams = {a.team_id for a in arrivals if a.hop != Hop.STREET and a.team_id is not None}
     on_duty = queries.on_duty_members((team_id, now) for team_id in teams)
     communities = {a.community_id for a in arrivals if a.hop == Hop.STREET or a.team_id is None}
-    committees = _grantees_by_community(communities, street=False)
-    streets = _grantees_by_community({a.community_id for a in arrivals if a.hop == Hop.STREET},
-                                     street=True)
+    committees = accounts.committee_members(communities)
+    streets = accounts.street_staff({a.community_id for a in arrivals if a.hop == Hop.STREET})
     messages = [message for arrival in arrivals for message in _new_task_messages(
         arrival, on_duty=lambda team_id: on_duty[(team_id, now)],
         committee=lambda community_id: committees.get(community_id, []),
         street=lambda community_id: streets.get(community_id, []))]
     notify_many(messages, now=now)
-
-
-def _grantees_by_community(community_ids: set[int], *, street: bool) -> dict[int, list[int]]:
-    """``committee_ids`` (or ``street_staff_ids``) of many communities in one query."""
-    if not community_ids:
-        return {}
-    if street:
-        query = (select(Community.id, RoleGrant.user_id).select_from(RoleGrant)
-                 .join(Community, Community.street_id == RoleGrant.street_id)
-                 .where(RoleGrant.role == Role.STREET, Community.id.in_(sorted(community_ids))))
-    else:
-        query = select(RoleGrant.community_id, RoleGrant.user_id).where(
-            RoleGrant.role == Role.COMMITTEE, RoleGrant.community_id.in_(sorted(community_ids)))
-    found: dict[int, list[int]] = {}
-    for community_id, user_id in db.session.execute(query):
-        found.setdefault(community_id, []).append(user_id)
-    return found
 
 
 def _new_task_messages(arrival: Arrival, *, on_duty: Callable[[int], list[int]],
@@ -145,7 +110,7 @@ def instructed(request: Request, *, note: str | None, by: str, now: datetime) ->
     deadline = ""
     if request.hop == Hop.COMMITTEE and request.accept_deadline is not None:
         deadline = f"，请于{_local(request.accept_deadline)}前处理"
-    notify(user_ids=committee_ids(request.community_id), kind="supervision_instruction",
+    notify(user_ids=accounts.committee_of(request.community_id), kind="supervision_instruction",
            title=f"{who}督办指示", body=f"{_label(request)}：{note or ''}{deadline}", now=now,
            request_id=request.id, data={"hop": request.hop})
 
@@ -190,7 +155,7 @@ def yellow(request: Request, *, now: datetime) -> None:
     elif request.team_id is not None:
         users = queries.on_duty_user_ids(request.team_id, now)
     else:
-        users = committee_ids(request.community_id)
+        users = accounts.committee_of(request.community_id)
     notify(user_ids=users, kind="light_yellow", title="黄灯预警：诉求即将超时",
            body=f"{_label(request)}将于{_local(request.resolve_deadline)}到期，请抓紧办理",
            now=now, request_id=request.id)
@@ -198,7 +163,7 @@ def yellow(request: Request, *, now: datetime) -> None:
 
 def red(request: Request, *, now: datetime) -> None:
     """Overdue: the committee supervises (督办)."""
-    notify(user_ids=committee_ids(request.community_id), kind="red_light",
+    notify(user_ids=accounts.committee_of(request.community_id), kind="red_light",
            title="红灯预警：诉求已超时", body=f"{_label(request)}已超过办理时限，请督办",
            now=now, request_id=request.id)
     hooks.red_light(request, now)
@@ -206,12 +171,12 @@ def red(request: Request, *, now: datetime) -> None:
 
 def released(request: Request, *, now: datetime) -> None:
     """Its handler left the community's teams: the committee reassigns it."""
-    notify(user_ids=committee_ids(request.community_id), kind="handler_left",
+    notify(user_ids=accounts.committee_of(request.community_id), kind="handler_left",
            title="诉求待重新指派", body=f"{_label(request)}的办理人已调离服务队，请重新指派",
            now=now, request_id=request.id)
 
 
 def whistle_overdue(request: Request, department_name: str, *, now: datetime) -> None:
-    notify(user_ids=committee_ids(request.community_id), kind="whistle_overdue",
+    notify(user_ids=accounts.committee_of(request.community_id), kind="whistle_overdue",
            title="吹哨超时：部门未按时反馈", body=f"{_label(request)}已吹哨至{department_name}，"
            "部门未在时限内反馈，请督办", now=now, request_id=request.id)

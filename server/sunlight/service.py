@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from server.accounts import service as accounts
 from server.accounts.enums import Role
-from server.accounts.models import RoleGrant, User
+from server.accounts.models import User
 from server.discovery import emit
 from server.errors import Forbidden, Invalid, NotFound
 from server.extensions import db
@@ -286,18 +286,13 @@ def store_weekly_reports(*, now: datetime) -> int:
             report[group] = {str(k): f.to_dict() for k, f in grouped.items()}
         db.session.add(WeeklyReport(community_id=community.id, week_start=start, week_end=end,
                                     figures=report, created_at=now))
-        notify(user_ids=_committee_of(community.id), kind="weekly_report",
+        notify(user_ids=accounts.committee_of(community.id), kind="weekly_report",
                title=f"{community.name}周报（{_md(start)}–{_md(end - timedelta(days=1))}）",
                body=_summary(report["community"]), now=now,
                data={"community_id": community.id, "week_start": local_day(start).isoformat()})
         stored += 1
     db.session.commit()
     return stored
-
-
-def _committee_of(community_id: int) -> list[int]:
-    return list(db.session.scalars(select(RoleGrant.user_id).where(
-        RoleGrant.role == Role.COMMITTEE, RoleGrant.community_id == community_id)))
 
 
 def _md(moment: datetime) -> str:
