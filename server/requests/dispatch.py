@@ -59,8 +59,8 @@ def hop_targets(*, grid_ids, section_ids) -> dict[tuple[Hop, int], Team]:
     posts of ``grid_ids`` and the B posts of ``section_ids``; places without one are absent."""
     teams = db.session.scalars(select(Team).where(
         or_(_serving(Hop.A, sorted(set(grid_ids))), _serving(Hop.B, sorted(set(section_ids))))))
-    return {(Hop(team.post), team.grid_id if team.post == Post.A else team.section_id): team
-            for team in teams}
+    return {(hop, place_of(hop, grid_id=team.grid_id, section_id=team.section_id)): team
+            for team in teams for hop in [Hop(team.post)]}
 
 
 @dataclass(frozen=True)
