@@ -266,6 +266,31 @@ def start_gunicorn(env: dict, log: Path, *, app: str = "wsgi:app",
     raise SystemExit(f"gunicorn did not answer on {url}; see {log}")
 
 
+REFRESHER = """
+import signal, sys, time
+from server import clock, create_app
+from server.extensions import db
+from server.jobs import all_jobs
+app = create_app()
+job = all_jobs()["sunlight.refresh_boards"]
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+while True:
+    with app.app_context():
+        try:
+            job.func(clock.now())
+        finally:
+            db.session.remove()
+    time.sleep(job.trigger_args["seconds"])
+"""
+
+
+def start_refresher(env: dict, log: Path) -> subprocess.Popen:
+    """The scheduler's job that renders read boards again, on its trigger, as production runs
+    it; the scheduler's other jobs stay off (they would change the data under measurement)."""
+    return subprocess.Popen([str(BIN / "python"), "-c", REFRESHER], cwd=ROOT, env=env,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
 def worker_rss_mb(master: int) -> list[float]:
     sizes = []
     for entry in Path("/proc").iterdir():
@@ -495,7 +520,9 @@ def write_report(path: Path, *, scale: str, info: dict, timings: dict, results: 
         f"production config; the bare Flask baseline (`bench/baseline.py`) under the same config "
         f"without worker recycling; wrk {options.connections} connections, "
         f"{options.wrk_threads} thread(s), {options.seconds} s per scenario after "
-        f"{options.warmup} s of warm-up for each read, from a second process on the same machine",
+        f"{options.warmup} s of warm-up for each read, from a second process on the same machine; "
+        "beside it, as in production, the scheduler's `sunlight.refresh_boards` job on its "
+        "trigger (its other jobs off: they would change the data under measurement)",
         "- fixed rate: half of each scenario's own maximum, paced at a constant rate "
         "(`bench/paced.py`, latency from each request's scheduled time)",
         "",
@@ -562,6 +589,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"==> loading synthetic data, scale {options.scale}")
         timings["load"] = flask(env, "seed", "synthetic", "--scale", options.scale)
         analyze(DB_NAME)  # as autovacuum would soon: plans from real statistics
+    else:  # a database loaded by an earlier version still gets this version's schema
+        flask(env, "db", "upgrade")
     for key, value in env.items():
         os.environ[key] = value
     from bench.paced import run as paced_run
@@ -582,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:
         bare.terminate()
         raise
+    refresher = start_refresher(env, workdir / "refresher.log")
     urls = {"app": f"http://127.0.0.1:{options.port}", "bare": f"http://127.0.0.1:{bare_port}"}
     results, paced = [], {}
     chosen = [sc for sc in scenarios if not wanted or sc.name in wanted or sc.kind == "base"]
@@ -617,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{paced[scenario.name]['p99_ms']:6.1f} ms")
         rss = worker_rss_mb(server.pid)
     finally:
-        for process in (server, bare):
+        for process in (server, bare, refresher):
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
 

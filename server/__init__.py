@@ -69,8 +69,11 @@ def _engine_options(cfg) -> dict:
     # jit=off: PostgreSQL compiles a query to machine code once its estimated cost passes
     # jit_above_cost; for the committee's figures that took 20-30 ms a query, more than a
     # query of a few thousand rows runs, and nothing here runs long enough to gain it back.
+    # timezone=UTC: every stored moment is UTC (``UTCDateTime``); whatever the server's own
+    # zone, psycopg then returns them with ``datetime.UTC`` itself, which needs no conversion.
     return {"hide_parameters": True, "pool_pre_ping": True, "pool_size": cfg["DB_POOL_SIZE"],
-            "max_overflow": cfg["DB_MAX_OVERFLOW"], "connect_args": {"options": "-c jit=off"}}
+            "max_overflow": cfg["DB_MAX_OVERFLOW"],
+            "connect_args": {"options": "-c jit=off -c timezone=UTC"}}
 
 
 def _sqlite_file(uri: str) -> bool:

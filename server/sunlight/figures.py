@@ -65,6 +65,8 @@ def channel_clause(channel: str | None):
         return Request.channel.not_in(NOT_FROM_RESIDENTS)
     return Request.channel == channel
 _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
+_COUNTS = ("total", "dispatched", "responded", "rated", "rated_resolved", "rated_satisfied",
+           "closed", "closed_on_time", "open_overdue")
 
 RATE_LABELS = {
     "response_rate": "响应率",
@@ -149,6 +151,18 @@ class Figures:
             self.rated += 1
             self.rated_resolved += bool(row.rating_resolved)
             self.rated_satisfied += row.rating_satisfaction in _SATISFIED
+
+    def merge(self, other: Figures) -> None:
+        """Add ``other``'s requests to these: every figure is a count or a list of durations,
+        so the figures of a union are the sums (a median is taken of the merged list)."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for status, n in other.by_status.items():
+            self.by_status[status] = self.by_status.get(status, 0) + n
+        for light, n in other.by_light.items():
+            self.by_light[light] += n
+        self.accept_minutes += other.accept_minutes
+        self.resolve_minutes += other.resolve_minutes
 
     def to_dict(self) -> dict:
         return {
@@ -242,6 +256,34 @@ def compute(source: Iterable, *, now: datetime, key: Callable | None = None) -> 
         if figures is None:
             figures = out[group] = Figures()
         figures.add(row, now)
+    return out
+
+
+def compute_many(source: Iterable, *, now: datetime, keys: dict[str, Callable]) -> dict[str, dict]:
+    """``compute`` for several groupings of the same rows, each row counted once.
+
+    ``keys`` names each grouping's key function; a row whose key is None is left out of that
+    grouping. A row is added to the figures of the group all the keys name together, and each
+    grouping is the merge of those: one ``Figures.add`` per row instead of one per grouping (a
+    city community's board groups 34,000 rows four ways).
+    """
+    names, functions = list(keys), list(keys.values())
+    together: dict[tuple, Figures] = {}
+    for row in source:
+        group = tuple(key(row) for key in functions)
+        figures = together.get(group)
+        if figures is None:
+            figures = together[group] = Figures()
+        figures.add(row, now)
+    out: dict[str, dict] = {name: {} for name in names}
+    for group, figures in together.items():
+        for name, value in zip(names, group, strict=True):
+            if value is None:
+                continue
+            merged = out[name].get(value)
+            if merged is None:
+                merged = out[name][value] = Figures()
+            merged.merge(figures)
     return out
 
 

@@ -2,7 +2,9 @@
 
 Public by construction: shapes of sections are public, counts are per section, and a dot
 stands at the centre of a block of 4 × 4 cells (about 220 m × 155 m at 45° N), or at the
-section's own representative point, never at a request's point. Drawn as inline SVG (no
+section's own representative point, never at a request's point. One dot per block and light,
+sized by how many open requests it stands for: a busy city community has thousands of open
+requests in a few hundred blocks, and a circle each made its page half a megabyte. Drawn as inline SVG (no
 tiles, scripts, fonts or external assets: it works inside the mini-program's web-view), with a
 GeoJSON twin.
 """
@@ -23,17 +25,21 @@ from server.place import cells, geometry
 from server.requests.enums import OPEN_STATUSES
 from server.requests.lights import light_of
 from server.requests.models import Request, from_residents
+from server.sunlight.public import LIGHT_LABELS
 
 BLOCK = 4  # cells per side of the block a public dot stands for
 WIDTH, HEIGHT, PAD = 340, 260, 8
 FILL = {"red": "#f6c7c3", "yellow": "#fde9b5", "green": "#cfe8d4", "none": "#eeeeee"}
 STROKE = "#777777"
 DOT = {"red": "#d93025", "yellow": "#e37400", "green": "#188038"}
+LIGHTS = ("red", "yellow", "green")
+MAX_RADIUS = 14  # px: a dot's area grows with its count up to this
 
 
 def community_map(community_id: int, now: datetime) -> dict:
     """Sections with their shapes (GeoJSON) and counts of open requests by light, and the
-    coarse dots of open requests; plain data, cached with the board."""
+    coarse dots of open requests (one per block and light, with its ``count``); plain data,
+    cached with the board."""
     sections = db.session.execute(
         select(Section.id, Section.name, Section.boundary, Grid.id, Grid.name)
         .join(Grid, Section.grid_id == Grid.id)
@@ -42,7 +48,7 @@ def community_map(community_id: int, now: datetime) -> dict:
     ).all()
     shapes = {sid: geometry.loads(text) for sid, _n, text, _g, _gn in sections if text}
     counts = {sid: {"open": 0, "green": 0, "yellow": 0, "red": 0} for sid, *_ in sections}
-    dots = []
+    dots: dict[tuple, dict] = {}
     # Where a request's dot stands depends only on its section and cell: found once per pair
     # (a busy city community has thousands of open requests in a few hundred cells).
     placed: dict[tuple[int, int | None], tuple[float, float]] = {}
@@ -66,15 +72,20 @@ def community_map(community_id: int, now: datetime) -> dict:
         where = placed.get((section_id, cell))
         if where is None:
             where = placed[(section_id, cell)] = _dot(shape, cell)
-        dots.append({"lat": where[0], "lng": where[1], "section_id": section_id,
-                     "light": light.value if light else "green"})
+        colour = light.value if light else "green"
+        dot = dots.get((section_id, where, colour))
+        if dot is None:
+            dot = dots[(section_id, where, colour)] = {
+                "lat": where[0], "lng": where[1], "section_id": section_id, "light": colour,
+                "count": 0}
+        dot["count"] += 1
     return {
         "sections": [{
             "section_id": sid, "name": name, "grid_id": grid_id, "grid": grid_name,
             "geometry": json.loads(text) if text else None, **counts[sid],
             "light": _worst(counts[sid]),
         } for sid, name, text, grid_id, grid_name in sections],
-        "dots": dots,
+        "dots": sorted(dots.values(), key=lambda d: (d["lat"], d["lng"], LIGHTS.index(d["light"]))),
     }
 
 
@@ -89,7 +100,7 @@ def _dot(shape, cell: int | None) -> tuple[float, float]:
 
 
 def _worst(tally: dict) -> str:
-    for light in ("red", "yellow", "green"):
+    for light in LIGHTS:
         if tally[light]:
             return light
     return "green" if tally["open"] else "none"
@@ -174,17 +185,23 @@ def svg(data: dict, title: str) -> Markup | None:
         body.append(f'<path d="{" ".join(path)}" fill="{FILL[section["light"]]}" stroke="{STROKE}" '
                     f'stroke-width="1" fill-rule="evenodd" class="section light-{section["light"]}" '
                     f'data-section-id="{section["section_id"]}"><title>{escape(label)}</title></path>')
-    seen: dict[tuple[float, float], int] = {}
+    by_block: dict[tuple[float, float], list[dict]] = {}
     for dot in data["dots"]:
-        key = (dot["lat"], dot["lng"])
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        x, y = (float(v) for v in xy(dot["lng"], dot["lat"]).split(","))
-        if n:  # several in one block: around its centre, a ring of 4 px per turn
-            angle = n * 2.4
-            x, y = x + 4 * math.sqrt(n) * math.cos(angle), y + 4 * math.sqrt(n) * math.sin(angle)
-        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{DOT.get(dot["light"], DOT["green"])}" '
-                    f'stroke="#ffffff" stroke-width="0.8" class="dot"/>')
+        by_block.setdefault((dot["lat"], dot["lng"]), []).append(dot)
+    for (lat, lng), lights in by_block.items():
+        cx, cy = (float(v) for v in xy(lng, lat).split(","))
+        for n, dot in enumerate(lights):
+            x, y = cx, cy
+            if len(lights) > 1:  # a block with several lights: each around its centre
+                angle = 2 * math.pi * n / len(lights)
+                x, y = x + 4 * math.cos(angle), y + 4 * math.sin(angle)
+            count = dot.get("count", 1)
+            radius = min(3 * math.sqrt(count), MAX_RADIUS)
+            label = f"{LIGHT_LABELS.get(dot['light'], LIGHT_LABELS['green'])} 在办 {count} 件"
+            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" '
+                        f'fill="{DOT.get(dot["light"], DOT["green"])}" fill-opacity="0.8" '
+                        f'stroke="#ffffff" stroke-width="0.8" class="dot" data-count="{count}">'
+                        f'<title>{label}</title></circle>')
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" class="chart map"><title>{escape(title)}</title>'

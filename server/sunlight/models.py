@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -26,6 +26,24 @@ class WeeklyReport(db.Model):
     week_end: Mapped[datetime] = mapped_column(UTCDateTime())
     figures: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PublicRendering(db.Model):
+    """A public page as it was last rendered, shared by every web worker and kept fresh by the
+    scheduler while people read it (``server.sunlight.boardcache``). Public by construction:
+    the bytes the page sends to anyone, and how to ask for it again."""
+
+    __tablename__ = "public_renderings"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    path: Mapped[str] = mapped_column(String(600))  # path and query string, to render it again
+    accept: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(300))  # what it was rendered from
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(100))
+    mimetype: Mapped[str] = mapped_column(String(100))
 
 
 # The figures read a community's requests by submission time; declared here, beside the

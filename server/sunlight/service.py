@@ -27,9 +27,11 @@ from server.sunlight import boardcache, figures, maps, queries
 from server.sunlight.figures import Figures
 from server.sunlight.models import WeeklyReport
 from server.sunlight.public import department_codes, display_name, local, public_request, public_timeline
+from server.sunlight.schemas import PublicListArgs
 from server.uploads.service import url_for_photo
 
 TREND_WEEKS = 8
+FIRST_PAGE = PublicListArgs().load({})  # the public list's arguments when none is given
 # Event asked of other domains for a community's public warning cards (server.cards): each
 # listener returns a list of {team, colour, label, rule, issued_on, expires_on}.
 PUBLIC_CARDS = "sunlight.public_cards"
@@ -100,8 +102,11 @@ def community_board(*, community_id: int, now: datetime, args: dict,
         return render(board) if render is not None else board
 
     key = ("community", community_id, face, *sorted((k, v) for k, v in args.items() if v is not None))
+    # The first page, unfiltered, is what nearly everyone reads: shared by every worker and
+    # kept fresh by the scheduler (``boardcache``); filtered pages stay each worker's own.
     return boardcache.cached(key, now, compute,
-                             version=lambda: boardcache.community_version(community_id))
+                             version=lambda: boardcache.community_version(community_id),
+                             shared=render is not None and args == FIRST_PAGE)
 
 
 def _community_board(community: Community, *, now: datetime, args: dict) -> dict:
@@ -112,18 +117,24 @@ def _community_board(community: Community, *, now: datetime, args: dict) -> dict
     grids = queries.grids_of(community.id)
     teams = queries.teams_of(community.id)
     page = queries.public_list(community_id=community.id, now=now, args=args)
-    members = figures.compute(recent, now=now,
-                              key=lambda r: (r.team_id, r.handler_id) if r.handler_id else None)
+    week_of = _week_key()
+    by = figures.compute_many(rows, now=now, keys={
+        "community": lambda r: True if r.submitted_at >= start else None,
+        "team": lambda r: r.team_id if r.submitted_at >= start else None,
+        "member": lambda r: (r.team_id, r.handler_id)
+        if r.handler_id and r.submitted_at >= start else None,
+        "week": lambda r: week_of(r.submitted_at) if r.submitted_at >= trend_start else None,
+    })
     users = queries.users_by_id([r.handler_id for r in page["items"]]
-                                + [handler for _team, handler in members])
+                                + [handler for _team, handler in by["member"]])
     return {
         "community": {"id": community.id, "name": community.name, "district": community.district},
         "window": {"start": local(start), "end": local(end)},
-        "figures": headline(figures.compute(recent, now=now).get(None, Figures())),
-        "teams": _team_ranking(figures.compute(recent, now=now, key=figures.by("team")), teams),
-        "members": _member_ranking(members, teams, users),
+        "figures": headline(by["community"].get(True, Figures())),
+        "teams": _team_ranking(by["team"], teams),
+        "members": _member_ranking(by["member"], teams, users),
         "daily": _daily(recent, start, now),
-        "weekly": _weekly(rows, trend_start, now),
+        "weekly": _weekly(by["week"], trend_start),
         "map": maps.community_map(community.id, now),
         "cards": [card for found in emit(PUBLIC_CARDS, community_id=community.id, now=now)
                   for card in found],
@@ -169,16 +180,20 @@ def _daily(rows: list, start: datetime, now: datetime) -> list[dict]:
     return [{"day": d.isoformat(), "count": counts.get(d, 0)} for d in days]
 
 
-def _weekly(rows: list, first_week: datetime, now: datetime) -> list[dict]:
+def _week_key() -> Callable[[datetime], datetime]:
+    """``week_start`` of a moment, the zone looked up once and each local day's week once."""
     zone, weeks = _zone(), {}
 
-    def week_of(row) -> datetime:  # ``week_start``, the zone looked up once and each day's week once
-        day = row.submitted_at.astimezone(zone).date()
+    def week_of(moment: datetime) -> datetime:
+        day = moment.astimezone(zone).date()
         if day not in weeks:
             weeks[day] = day_start(day - timedelta(days=day.weekday()))
         return weeks[day]
 
-    by_week = figures.compute(rows, now=now, key=week_of)
+    return week_of
+
+
+def _weekly(by_week: dict, first_week: datetime) -> list[dict]:
     out = []
     for i in range(TREND_WEEKS):
         week = first_week + timedelta(weeks=i)
@@ -191,11 +206,13 @@ def _weekly(rows: list, first_week: datetime, now: datetime) -> list[dict]:
 
 def public_request_page(*, no: str, now: datetime, face: str,
                         render: Callable[[dict], Any]):
-    """One request's public page as ``render`` makes it from ``public_request_detail``, kept a
-    few seconds while the request does not change (``server.sunlight.boardcache``)."""
+    """One request's public page as ``render`` makes it from ``public_request_detail``, kept
+    while the request does not change and its light stays (``server.sunlight.boardcache``)."""
     return boardcache.cached(("request", no, face), now,
                              lambda: render(public_request_detail(no=no, now=now)),
-                             version=lambda: boardcache.request_version(no))
+                             version=lambda: boardcache.request_version(no),
+                             until=boardcache.request_light_changes,
+                             family=(boardcache.request_versions, no))
 
 
 def public_request_detail(*, no: str, now: datetime) -> dict:
@@ -243,14 +260,26 @@ def stats(*, user: User, now: datetime, community_id: int | None, group: str,
     start = start or end - timedelta(days=29)
     if start > end:
         raise Invalid("开始日期不能晚于结束日期", errors={"start": ["after end"]})
-    begin, finish = day_start(start), day_start(end + timedelta(days=1))
-    result = figures.figures_for(now=now, group=group, start=begin, end=finish,
-                                 community_id=scope, channel=channel, middles=True)
-    names = _group_names(group, [k for k in result if k is not None])
-    items = [{"key": key, "name": names.get(key, "全部" if key is None else str(key)),
-              **result[key].to_dict()} for key in sorted(result, key=lambda k: (k is None, k or 0))]
-    return {"community_id": scope, "group": group, "channel": channel, "start": start.isoformat(),
-            "end": end.isoformat(), "generated_at": local(now), "items": items}
+
+    def compute() -> dict:
+        begin, finish = day_start(start), day_start(end + timedelta(days=1))
+        result = figures.figures_for(now=now, group=group, start=begin, end=finish,
+                                     community_id=scope, channel=channel, middles=True)
+        names = _group_names(group, [k for k in result if k is not None])
+        items = [{"key": key, "name": names.get(key, "全部" if key is None else str(key)),
+                  **result[key].to_dict()}
+                 for key in sorted(result, key=lambda k: (k is None, k or 0))]
+        return {"community_id": scope, "group": group, "channel": channel,
+                "start": start.isoformat(), "end": end.isoformat(), "generated_at": local(now),
+                "items": items}
+
+    if scope is None:  # every community: no version short of reading them all
+        return compute()
+    # Once allowed, everyone who may read a community's figures reads the same: kept a few
+    # seconds while nothing of the community changes (``boardcache``; a city community's
+    # 30 days take one statement of about 45 ms), ``generated_at`` saying when they were made.
+    return boardcache.cached(("stats", scope, group, channel, start, end), now, compute,
+                             version=lambda: boardcache.community_version(scope))
 
 
 def _group_names(group: str, keys: list) -> dict:
@@ -279,11 +308,13 @@ def store_weekly_reports(*, now: datetime) -> int:
     for community in grid_queries.communities():
         if community.id in done:
             continue
-        rows = list(figures.rows(start=start, end=end, community_id=community.id))
-        report = {"community": figures.compute(rows, now=now).get(None, Figures()).to_dict()}
-        for group in ("grid", "team", "member"):
-            grouped = figures.compute(rows, now=now, key=figures.by(group))
-            report[group] = {str(k): f.to_dict() for k, f in grouped.items()}
+        grouped = figures.compute_many(
+            figures.rows(start=start, end=end, community_id=community.id), now=now,
+            keys={"community": lambda _row: True,
+                  **{group: figures.by(group) for group in ("grid", "team", "member")}})
+        report = {"community": grouped.pop("community").get(True, Figures()).to_dict()}
+        for group, by_key in grouped.items():
+            report[group] = {str(k): f.to_dict() for k, f in by_key.items()}
         db.session.add(WeeklyReport(community_id=community.id, week_start=start, week_end=end,
                                     figures=report, created_at=now))
         notify(user_ids=accounts.committee_of(community.id), kind="weekly_report",

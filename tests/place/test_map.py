@@ -44,7 +44,12 @@ def test_the_page_draws_sections_by_light_and_dots_no_finer_than_a_block(world, 
     svg = re.search(r'<svg[^>]*class="chart map".*?</svg>', html, re.S).group(0)
     assert svg.count('class="section light-red"') == 2  # the two sections with requests
     assert svg.count('class="section light-none"') == 4
-    assert svg.count('class="dot"') == 4
+    # The first two share a block and a light: one dot standing for both, drawn larger.
+    dots = re.findall(r'<circle [^>]*class="dot" data-count="(\d+)"><title>([^<]*)</title>', svg)
+    assert sorted(int(n) for n, _ in dots) == [1, 1, 2]
+    assert ("2", "红灯 在办 2 件") in dots
+    radii = {n: float(r) for r, n in re.findall(r'r="([\d.]+)"[^>]*data-count="(\d+)"', svg)}
+    assert radii["2"] > radii["1"]
     assert "<script" not in html.lower() and "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     assert str(DEMO_POINT[0]) not in html and str(DEMO_POINT[1]) not in html
 
@@ -75,7 +80,7 @@ def test_the_map_in_headless_chromium(world, clock, tmp_path):
         assert picture.returncode == 0, picture.stderr[-2000:]
     html = dom.stdout
     assert "片区地图" in html
-    assert len(re.findall(r'<path d="M', html)) == 6 and len(re.findall(r'class="dot"', html)) == 4
+    assert len(re.findall(r'<path d="M', html)) == 6 and len(re.findall(r'class="dot"', html)) == 3
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -70,6 +70,21 @@ def test_counted_by_the_database_as_defined_row_by_row(world, clock, histories, 
     try:
         now = base + timedelta(microseconds=now_after)
         start, end = base, base + timedelta(days=window_days)
+        # Every grouping at once, each row counted once (the boards and the weekly report);
+        # one grouping leaves out the rows outside the window, as a board's headline does.
+        rows = list(figures.rows(community_id=world.community.id))
+        in_window = [r for r in rows if start <= r.submitted_at < end]
+        together = figures.compute_many(rows, now=now, keys={
+            "window": lambda r: True if start <= r.submitted_at < end else None,
+            **{group: figures.by(group) for group in figures.GROUPS},
+            "team_member": lambda r: (r.team_id, r.handler_id) if r.handler_id else None})
+        assert _exact(together["window"]) == _exact(
+            figures.compute(in_window, now=now, key=lambda _row: True))
+        for group in figures.GROUPS:
+            assert _exact(together[group]) == _exact(
+                figures.compute(rows, now=now, key=figures.by(group))), group
+        assert _exact(together["team_member"]) == _exact(figures.compute(
+            rows, now=now, key=lambda r: (r.team_id, r.handler_id) if r.handler_id else None))
         for group in (None, "community", "grid", "team", "member"):
             expected = figures.compute(
                 figures.rows(start=start, end=end, community_id=world.community.id), now=now,
@@ -115,6 +130,12 @@ def test_durations_across_a_second_boundary_are_exact(world, clock):
     db.session.commit()
     got = figures.figures_for(now=base, community_id=world.community.id)[None].accept_minutes
     assert sorted(got) == sorted(took / 10**6 / 60 for _, took in cases)
+
+
+def _exact(by_key: dict) -> dict:
+    """Every figure, and the durations themselves (not only their rounded medians)."""
+    return {k: (f.to_dict(), sorted(f.accept_minutes), sorted(f.resolve_minutes))
+            for k, f in by_key.items()}
 
 
 def _medians(f: figures.Figures) -> tuple:
