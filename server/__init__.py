@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.db.init_app(app)
     extensions.init_session_teardown(app)
     extensions.init_sqlite_pragmas(app)
+    extensions.init_postgresql_liveness(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent / "migrations"),
         render_as_batch=True,
@@ -71,7 +72,9 @@ def _engine_options(cfg) -> dict:
     # query of a few thousand rows runs, and nothing here runs long enough to gain it back.
     # timezone=UTC: every stored moment is UTC (``UTCDateTime``); whatever the server's own
     # zone, psycopg then returns them with ``datetime.UTC`` itself, which needs no conversion.
-    return {"hide_parameters": True, "pool_pre_ping": True, "pool_size": cfg["DB_POOL_SIZE"],
+    # No pool_pre_ping: a closed connection is found without a round trip at checkout
+    # (``extensions.init_postgresql_liveness``).
+    return {"hide_parameters": True, "pool_size": cfg["DB_POOL_SIZE"],
             "max_overflow": cfg["DB_MAX_OVERFLOW"],
             "connect_args": {"options": "-c jit=off -c timezone=UTC"}}
 

@@ -46,7 +46,7 @@ def test_connections_killed_under_load_lose_no_acknowledged_submission(world, po
         # failures are clean 503s (or nothing at all), never a 500
         assert set(load.failed) <= {"503"}, load.failed
 
-        # the pool recovers (pre-ping): every later request succeeds
+        # the pool recovers (closed connections are discarded at checkout): every later request succeeds
         _terminate_all_sessions()
         after = Load(server.url, section_id, [login(server.url, "fault-db-after")], per_resident=3)
         for thread in after.start():
