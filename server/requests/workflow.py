@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, insert, literal, tuple_, update
+from sqlalchemy import ARRAY, Integer, bindparam, case, func, insert, literal, select, tuple_, update
 
 from server.errors import Code, Conflict, Forbidden
 from server.extensions import db
@@ -245,10 +245,48 @@ def apply_many(moves: Sequence[Move], action: Action, *, actor_id: int | None,
 
 
 def _update_many(names: tuple[str, ...], rows: list[tuple[Move, dict]]) -> set[int]:
-    """One UPDATE giving each request its own ``names`` columns (a CASE on the id per column;
-    one value where all rows agree) and its version plus its steps, only where the request
-    still has the version read; the ids it changed. PostgreSQL re-checks the version of a row
-    another transaction changed meanwhile, so the loser of a race is simply not among them.
+    """One UPDATE giving each request its own ``names`` columns, only where the request still
+    has the version read, and its version plus its steps; the ids it changed. PostgreSQL
+    re-checks the version of a row another transaction changed meanwhile, so the loser of a
+    race is simply not among them."""
+    if db.engine.dialect.name == "postgresql":
+        return _update_arrays(names, rows)
+    return _update_cases(names, rows)
+
+
+_ARRAY_UPDATES: dict[tuple[str, ...], object] = {}
+
+
+def _update_arrays(names: tuple[str, ...], rows: list[tuple[Move, dict]]) -> set[int]:
+    """PostgreSQL: ``UPDATE … FROM`` the columns given as arrays (``unnest``), one statement
+    per set of columns built once, so that its compiled form is reused. The CASE form wrote a
+    literal per request and column and was compiled afresh for every chunk of a sweep (about
+    a quarter of the sweep's time at city scale, in cProfile)."""
+    table = Request.__table__
+    statement = _ARRAY_UPDATES.get(names)
+    if statement is None:
+        given = select(
+            func.unnest(bindparam("ids", type_=ARRAY(Integer))).label("id"),
+            func.unnest(bindparam("read", type_=ARRAY(Integer))).label("read"),
+            func.unnest(bindparam("versions", type_=ARRAY(Integer))).label("new_version"),
+            *[func.unnest(bindparam(f"given_{name}", type_=ARRAY(table.c[name].type))).label(name)
+              for name in names],
+        ).subquery("given")
+        statement = _ARRAY_UPDATES[names] = (
+            update(table)
+            .where(table.c.id == given.c.id, table.c.version == given.c.read)
+            .values({**{name: given.c[name] for name in names}, "version": given.c.new_version})
+            .returning(table.c.id)
+        )
+    params = {"ids": [move.request_id for move, _row in rows],
+              "read": [move.version for move, _row in rows],
+              "versions": [move.version + len(move.steps) for move, _row in rows],
+              **{f"given_{name}": [row[name] for _move, row in rows] for name in names}}
+    return set(db.session.scalars(statement, params))
+
+
+def _update_cases(names: tuple[str, ...], rows: list[tuple[Move, dict]]) -> set[int]:
+    """SQLite: one UPDATE with a CASE on the id per column (one value where all rows agree).
 
     Not ``WITH given AS (VALUES …) UPDATE … FROM given``: Python's sqlite3 opens a transaction
     only before a statement that starts with INSERT, UPDATE, DELETE or REPLACE, so that form
