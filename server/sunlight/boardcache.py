@@ -15,9 +15,9 @@ A request's page changes with time only when its light does (green to yellow, ye
 never once it is finished): it is kept until then, or until ``STEADY_LIMIT`` lifetimes have
 passed (a renamed member or community still shows within a minute), rather than recomputed
 every lifetime (a city's request pages are many, each read now and then, and each was
-recomputed every ten seconds although only its light could have changed). Its version includes the moderation of its
-text and of its photos and its supporters, so content held for review leaves the page at the
-next reading.
+recomputed every ten seconds although only its light could have changed). Its version
+includes the moderation of its text and of its photos and its supporters, so content held for
+review leaves the page at the next reading.
 
 That version is read again at most once per ``SUNLIGHT_BOARD_RECHECK_SECONDS`` per rendering
 (1 in production, 0 elsewhere: every reading): within that second a reading costs no statement
@@ -232,7 +232,7 @@ def _keep(key, now: datetime, current, rendering, expires: datetime) -> None:
 # A community board at city scale takes about a third of a second of CPU to compute, during
 # which its worker's other threads wait for the GIL: with every worker recomputing every board
 # it serves once a lifetime, the pages stalled. Shared, a board is computed once for all
-# workers (and hosts); and while people read it, the scheduler's ``refresh_public_pages``
+# workers (and hosts); and while people read it, the scheduler's ``sunlight.refresh_boards``
 # renders it again before it grows old, so that a web worker computes one only after a change
 # (the first reader after a change still sees it at once) or when no scheduler runs.
 
@@ -288,9 +288,10 @@ def _share(key, current, now: datetime, rendering) -> None:
     try:
         with db.engine.begin() as connection:
             insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-            connection.execute(
+            connection.execute(  # never over a rendering made later (by the scheduler, say)
                 insert(PublicRendering).values(key=text, read_at=now, **values)
-                .on_conflict_do_update(index_elements=["key"], set_=values))
+                .on_conflict_do_update(index_elements=["key"], set_=values,
+                                       where=PublicRendering.computed_at <= now))
     except SQLAlchemyError as exc:
         log_unexpected(log, "a public page could not be shared", exc)
 
@@ -318,7 +319,7 @@ def _mark_read(key, now: datetime) -> None:
 def refresh_due(now: datetime) -> int:
     """Render again the shared pages read in the last ``HOT_SECONDS`` whose rendering is more
     than half a lifetime old, as their own readers would ask for them; forget those unread for
-    a day. The scheduler's ``refresh_public_pages``."""
+    a day. The scheduler's ``sunlight.refresh_boards``."""
     app = current_app._get_current_object()
     lifetime = app.config.get("SUNLIGHT_BOARD_CACHE_SECONDS", 0)
     if lifetime <= 0:

@@ -4,9 +4,9 @@ Public by construction: shapes of sections are public, counts are per section, a
 stands at the centre of a block of 4 × 4 cells (about 220 m × 155 m at 45° N), or at the
 section's own representative point, never at a request's point. One dot per block and light,
 sized by how many open requests it stands for: a busy city community has thousands of open
-requests in a few hundred blocks, and a circle each made its page half a megabyte. Drawn as inline SVG (no
-tiles, scripts, fonts or external assets: it works inside the mini-program's web-view), with a
-GeoJSON twin.
+requests in a few hundred blocks, and a circle each made its page half a megabyte. Drawn as
+inline SVG (no tiles, scripts, fonts or external assets: it works inside the mini-program's
+web-view), with a GeoJSON twin.
 """
 
 from __future__ import annotations

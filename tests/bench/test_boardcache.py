@@ -412,3 +412,20 @@ def test_cached_stats_are_still_only_for_those_allowed(world, clock, cache_on):
     assert world.as_("demo-committee").get(path).status == 200  # now cached
     assert world.as_("demo-member-a").get(path).status == 403
     assert world.as_(None).get(path).status == 401
+
+
+def test_a_worker_never_stores_its_rendering_over_a_later_one(board, clock, cache_on):
+    """A worker that computed before the scheduler stored a newer rendering leaves it be."""
+    _get(board, "json")
+    clock.advance(seconds=6)
+    _refresh(clock)  # stored at t+6
+    [(_path, stored_at, _body)] = _stored()
+    from server.sunlight.service import FIRST_PAGE
+
+    key = ("community", board.community_id, "json",
+           *sorted((k, v) for k, v in FIRST_PAGE.items() if v is not None))
+    with board.app.test_request_context(FACES["json"][0].format(id=board.community_id)):
+        boardcache._share(key, ("older",),
+                          clock.now() - timedelta(seconds=3), boardcache.Rendered(b"old", "e", "x"))
+    [(_path, still, body)] = _stored()
+    assert still == stored_at and body != b"old"
