@@ -187,7 +187,7 @@ def _week_key() -> Callable[[datetime], datetime]:
     def week_of(moment: datetime) -> datetime:
         day = moment.astimezone(zone).date()
         if day not in weeks:
-            weeks[day] = day_start(day - timedelta(days=day.weekday()))
+            weeks[day] = week_start(moment)
         return weeks[day]
 
     return week_of
