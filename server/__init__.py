@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.init_session_teardown(app)
     extensions.init_sqlite_pragmas(app)
     extensions.init_postgresql_liveness(app)
+    extensions.init_postgresql_read_requests(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent / "migrations"),
         render_as_batch=True,

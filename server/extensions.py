@@ -92,6 +92,60 @@ def init_postgresql_liveness(app) -> None:
             raise DisconnectionError("the server closed the connection")
 
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+# Statements a read may run outside a transaction: a plain SELECT. A row lock (FOR UPDATE /
+# FOR SHARE) or a transaction-scoped advisory lock would be released at once in autocommit.
+_LOCKS = ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE", "advisory_xact_lock")
+
+
+def needs_transaction(statement: str) -> bool:
+    """Whether ``statement`` must run inside a transaction: anything but a plain SELECT."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        return True  # INSERT, UPDATE, DELETE, WITH (may write), SAVEPOINT, DDL …
+    return any(lock in statement for lock in _LOCKS)
+
+
+def init_postgresql_read_requests(app) -> None:
+    """A GET or HEAD request on PostgreSQL reads without a transaction until it first writes.
+
+    psycopg opens a transaction with its own round trip (``BEGIN``) before the first statement
+    and the session's end sends another (``ROLLBACK``): for an authenticated list of two
+    SELECTs, half the round trips of the request. A connection checked out by a read request
+    is put in autocommit; before its first statement that is not a plain SELECT (a write, a row
+    lock, a savepoint) autocommit is turned off again, so psycopg opens the transaction right
+    there and that statement and every later one commit or roll back together, as in any
+    other request. A server-side cursor (streamed rows) lives only inside a transaction: its
+    SELECT opens one too. Under READ COMMITTED, PostgreSQL's default and the app's, each statement
+    takes its own snapshot either way: the SELECTs before the first write see what they would
+    have seen inside the transaction. The connection leaves the request's hands as it came:
+    autocommit off. SQLite needs none of this: its driver opens a transaction only before a
+    write."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+    from flask import has_request_context, request
+    from psycopg import ServerCursor
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkout")
+    def _reads_in_autocommit(dbapi_connection, _record, _proxy):
+        if has_request_context() and request.method in READ_METHODS:
+            dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "checkin")
+    def _transactions_again(dbapi_connection, _record):
+        if dbapi_connection is not None and dbapi_connection.autocommit and not dbapi_connection.closed:
+            dbapi_connection.autocommit = False  # idle: the pool rolled back before checkin
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _transaction_from_first_write(_conn, cursor, statement, _parameters, _context, _many):
+        connection = cursor.connection
+        if connection.autocommit and (needs_transaction(statement) or isinstance(cursor, ServerCursor)):
+            connection.autocommit = False  # psycopg sends BEGIN before this statement
+
+
 def init_sqlite_pragmas(app) -> None:
     """Foreign keys on, and WAL so that readers do not block the writer."""
     if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):

@@ -53,3 +53,73 @@ def test_pooled_connections_the_server_closed_are_replaced_at_checkout(app):
             assert any(not conn.execute(others).fetchall() for _ in range(10_000))
         assert db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() not in idle
         db.session.remove()
+
+
+def _transaction_status():
+    return db.session.connection().connection.dbapi_connection.info.transaction_status
+
+
+@pytest.mark.parametrize(("statement", "transaction"), [
+    ("SELECT requests.id FROM requests", False),
+    ("\n  select 1", False),
+    ("SELECT requests.id FROM requests FOR UPDATE", True),
+    ("SELECT requests.id FROM requests FOR NO KEY UPDATE SKIP LOCKED", True),
+    ("SELECT pg_advisory_xact_lock(7)", True),
+    ("INSERT INTO users (id) VALUES (1)", True),
+    ("WITH moved AS (UPDATE requests SET hop = 1 RETURNING id) SELECT id FROM moved", True),
+    ("SAVEPOINT sa_savepoint_1", True),
+])
+def test_only_a_plain_select_may_run_outside_a_transaction(statement, transaction):
+    from server.extensions import needs_transaction
+
+    assert needs_transaction(statement) is transaction
+
+
+@pytest.mark.postgres_only
+def test_a_read_request_opens_no_transaction_until_it_writes_and_then_its_writes_are_atomic(ctx):
+    """GET: no BEGIN for its SELECTs (a round trip each way saved); its first write opens the
+    transaction, and a rollback undoes every write of it."""
+    from psycopg.pq import TransactionStatus
+
+    from server.accounts.models import RevokedToken
+
+    moment = ctx.extensions["clock"].now()
+    db.session.remove()
+    with ctx.test_request_context("/api/v1/requests/mine", method="GET"):
+        db.session.execute(text("SELECT 1"))
+        assert _transaction_status() == TransactionStatus.IDLE
+        db.session.add(RevokedToken(jti="first", reason="logout", expires_at=moment, created_at=moment))
+        db.session.flush()
+        assert _transaction_status() == TransactionStatus.INTRANS
+        db.session.add(RevokedToken(jti="second", reason="logout", expires_at=moment, created_at=moment))
+        db.session.flush()
+        db.session.rollback()
+        db.session.remove()
+    assert db.session.query(RevokedToken).count() == 0
+
+
+@pytest.mark.postgres_only
+def test_a_read_request_keeps_its_row_locks_and_other_requests_their_transaction(ctx):
+    from psycopg.pq import TransactionStatus
+
+    db.session.remove()
+    with ctx.test_request_context("/", method="GET"):
+        db.session.execute(text("SELECT 1 FOR UPDATE"))  # released at once in autocommit
+        assert _transaction_status() == TransactionStatus.INTRANS
+        db.session.remove()
+    with ctx.test_request_context("/", method="GET"):  # streamed rows: a server-side cursor
+        rows = db.session.execute(text("SELECT generate_series(1, 3)").execution_options(yield_per=2))
+        assert [value for (value,) in rows] == [1, 2, 3]
+        assert _transaction_status() == TransactionStatus.INTRANS
+        db.session.remove()
+    with ctx.test_request_context("/", method="POST"):
+        db.session.execute(text("SELECT 1"))
+        assert _transaction_status() == TransactionStatus.INTRANS
+        db.session.remove()
+    # a connection a read request used goes back to the pool with transactions on
+    with ctx.test_request_context("/", method="GET"):
+        db.session.execute(text("SELECT 1"))
+        used = db.session.connection().connection.dbapi_connection
+        assert used.autocommit
+        db.session.remove()
+    assert not used.autocommit
