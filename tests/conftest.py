@@ -20,7 +20,12 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from server import create_app
 from server.clock import FrozenClock, SystemClock
 from server.extensions import db
+from server.models import import_all
 from server.wechat.fake import create_fake_wechat
+
+# Every model defined before any test module is collected: modules build statements at import,
+# and one collected first (a single file run on its own) must find every mapper it joins.
+import_all()
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai

@@ -195,23 +195,12 @@ def _passed_clause(post: Post):
 def helpable_clause(team_ids, grid_ids, section_ids):
     """SQL over ``Request`` joined to ``Category``: dispatched to one of the teams, or passed
     one of them on its way (顶岗). The teams are given by their ids, the grids of their A posts
-    and the sections of their B posts (lists, or expanding bound parameters; see
-    ``helpable_params``)."""
+    and the sections of their B posts (lists or subqueries)."""
     return or_(
         Request.team_id.in_(team_ids),
         and_(Request.grid_id.in_(grid_ids), _passed_clause(Post.A)),
         and_(Request.section_id.in_(section_ids), _passed_clause(Post.B)),
     )
-
-
-def helpable_params(teams) -> dict:
-    """The values of ``helpable_clause`` for ``teams`` (anything with id, post, grid_id and
-    section_id)."""
-    return {
-        "team_ids": [t.id for t in teams],
-        "grid_ids": [t.grid_id for t in teams if t.post == Post.A and t.grid_id is not None],
-        "section_ids": [t.section_id for t in teams if t.post == Post.B and t.section_id is not None],
-    }
 
 
 def patrol_stop(*, reporter_id: int, category: Category, section: Section, now: datetime) -> dict:

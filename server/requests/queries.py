@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from server.accounts import service as accounts
 from server.accounts.models import User
 from server.extensions import db
+from server.grid.enums import Post
 from server.grid.models import Community, Grid, Team, TeamMember
 from server.place import cells
 from server.requests import dispatch, summaries
@@ -26,8 +27,18 @@ _MINE = summaries.keyset(Request.resident_id == bindparam("user_id"))
 _HELD_CLAUSE = and_(Request.handler_id == bindparam("user_id"),
                     Request.status.in_([Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED]))
 _HELD = summaries.keyset(_HELD_CLAUSE)
+
+
+def _of_my_teams(column, *where):
+    """``column`` of the teams the member (bound ``user_id``) serves in: a subquery, so that
+    the inbox is one statement rather than the member's teams and then their requests."""
+    return (select(column).join(TeamMember, TeamMember.team_id == Team.id)
+            .where(TeamMember.user_id == bindparam("user_id"), TeamMember.is_active.is_(True), *where))
+
+
 _AVAILABLE_CLAUSE = and_(Request.status == Status.DISPATCHED, dispatch.helpable_clause(
-    _bound("team_ids"), _bound("grid_ids"), _bound("section_ids")))
+    _of_my_teams(Team.id), _of_my_teams(Team.grid_id, Team.post == Post.A),
+    _of_my_teams(Team.section_id, Team.post == Post.B)))
 _AVAILABLE = summaries.keyset(_AVAILABLE_CLAUSE)
 _DESK = summaries.keyset(and_(
     Request.community_id.in_(_bound("communities")),
@@ -39,9 +50,6 @@ _DESK = summaries.keyset(and_(
         and_(Request.status == Status.DISPATCHED, Request.place_mismatch_m.is_not(None)),
     ),
 ))
-_TEAMS = (select(Team.id, Team.post, Team.grid_id, Team.section_id)
-          .join(TeamMember, TeamMember.team_id == Team.id)
-          .where(TeamMember.user_id == bindparam("user_id"), TeamMember.is_active.is_(True)))
 
 
 def _page(clause, page: dict, now: datetime) -> dict:
@@ -57,11 +65,8 @@ def tasks(user: User, scope: str, page: dict, now: datetime) -> dict:
     """``available``: dispatched to one of my teams and not taken, or escalated past one of
     them (顶岗: still mine to help with); ``mine``: held by me. With ``near`` (a WGS-84 point
     and an optional radius), nearest first instead (see ``by_distance``)."""
-    if scope == "mine":
-        query, clause, params = _HELD, _HELD_CLAUSE, {"user_id": user.id}
-    else:
-        teams = summaries.fetch(_TEAMS, {"user_id": user.id})
-        query, clause, params = _AVAILABLE, _AVAILABLE_CLAUSE, dispatch.helpable_params(teams)
+    query, clause = (_HELD, _HELD_CLAUSE) if scope == "mine" else (_AVAILABLE, _AVAILABLE_CLAUSE)
+    params = {"user_id": user.id}
     if page.get("near") is not None:
         return by_distance(clause, params, *page["near"], limit=page["limit"], now=now)
     return summaries.page(query, params, page, now)
