@@ -21,6 +21,7 @@ The WeChat API is never called: content security is off (``WECHAT_CONTENT_CHECK=
 scheduler does not run, so the outbox is not delivered. ``WECHAT_API_BASE`` is WeChat's real
 HTTPS address only to satisfy the production checks. Rate limits are switched off through
 ``ABUSE_LIMITS=0`` and ``MAX_OPEN_REQUESTS=0``: the benchmark measures the work, not the limiter.
+Redis is ``BENCH_REDIS_URL`` (default the local one, database 11), as production has one.
 """
 
 from __future__ import annotations
@@ -215,6 +216,21 @@ def analyze(name: str) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def bench_redis() -> dict:
+    """Redis as production has it (compose.yaml): rate-limit storage, the WeChat token and the
+    token check's stamps (``AUTH_CACHE_SECONDS``). Without one, the run says so and the token
+    check reads the database on every request."""
+    import redis
+
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        print(f"==> no Redis answers at {url}: running without REDIS_URL")
+        return {}
+    return {"REDIS_URL": url}
+
+
 def production_env(database: str, *, port: int, workers: int, threads: int) -> dict:
     """The production configuration, with generated secrets and WeChat never reached."""
     from server.wechat.templates import DEFAULT_TEMPLATES
@@ -235,6 +251,7 @@ def production_env(database: str, *, port: int, workers: int, threads: int) -> d
         "PUBLIC_BASE_URL": "https://bench.invalid",
         "ABUSE_LIMITS": "0",
         "MAX_OPEN_REQUESTS": "0",
+        **bench_redis(),
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
         "WEB_THREADS": str(threads),

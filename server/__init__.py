@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         privacy,
         security,
     )
-    from server.accounts import tokens
+    from server.accounts import tokencache, tokens
     from server.cli import register_cli
     from server.http import FastJSON
 
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     clock.init_app(app)
     tokens.init_app(app)
+    tokencache.init_app(app)
     ops.init_app(app)
     faces.init_app(app)
     security.init_app(app)

@@ -72,6 +72,9 @@ def from_environment() -> dict:
         # A request reopened more often than this goes to the committee (0: no cap).
         "REOPEN_MAX": _int("REOPEN_MAX", 2),
         "REDIS_URL": _env("REDIS_URL"),
+        # How long a worker may answer a checked access token from memory (server/accounts/
+        # tokencache.py; only with REDIS_URL, whose stamps announce every change at once; 0: off).
+        "AUTH_CACHE_SECONDS": _int("AUTH_CACHE_SECONDS", 30),
         # WeChat platform services (server/wechat): see docs/wechat.md.
         "WECHAT_PUSH_TOKEN": _env("WECHAT_PUSH_TOKEN", None if production else "dev-push-token"),
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", None if production else local),

@@ -37,7 +37,7 @@ def lock_rows(model, *where) -> int:
     write committed before it got the lock, so a count-then-write behind it cannot race.
     Returns the number of rows matched."""
     statement = (update(model).where(*where).values(id=model.id)
-                 .execution_options(synchronize_session=False))
+                 .execution_options(synchronize_session=False, lock_only=True))
     return db.session.execute(statement).rowcount
 
 
