@@ -67,6 +67,14 @@ def init_session_teardown(app) -> None:
                 db.session.registry.clear()
 
 
+def _postgresql_engine(app):
+    """The app's engine when its database is PostgreSQL, else None."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return None
+    with app.app_context():
+        return db.engine
+
+
 def init_postgresql_liveness(app) -> None:
     """Discard, at checkout, a pooled PostgreSQL connection the server has closed, without a
     round trip: ``pool_pre_ping`` sent one with every checkout (a quarter of an authenticated
@@ -77,10 +85,9 @@ def init_postgresql_liveness(app) -> None:
     SQLAlchemy's own recipe for pessimistic disconnect handling. A connection that dies
     silently is found by its next statement: that request answers 503 (``server.http``) and
     the pool drops every connection older than it."""
-    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+    engine = _postgresql_engine(app)
+    if engine is None:
         return
-    with app.app_context():
-        engine = db.engine
 
     @event.listens_for(engine, "checkout")
     def _closed_by_server(dbapi_connection, _record, _proxy):
@@ -121,13 +128,11 @@ def init_postgresql_read_requests(app) -> None:
     have seen inside the transaction. The connection leaves the request's hands as it came:
     autocommit off. SQLite needs none of this: its driver opens a transaction only before a
     write."""
-    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+    engine = _postgresql_engine(app)
+    if engine is None:
         return
     from flask import has_request_context, request
     from psycopg import ServerCursor
-
-    with app.app_context():
-        engine = db.engine
 
     @event.listens_for(engine, "checkout")
     def _reads_in_autocommit(dbapi_connection, _record, _proxy):
