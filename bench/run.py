@@ -78,6 +78,7 @@ class Result:
     connections: int
     share: float | None = None
     balanced: bool = True  # the workers shared the run's work (``on_both_workers``)
+    cpu_ms: float | None = None  # both workers' CPU per request served (``on_both_workers``)
 
 
 # --- wrk -------------------------------------------------------------------------------------
@@ -535,8 +536,8 @@ def verdict(ok: bool) -> str:
 
 def table(results: list[Result], paced: dict, base: Result) -> list[str]:
     lines = ["| scenario | req/s | p50 ms | p99 ms | × bare Flask | target | non-2xx | "
-             "fixed rate req/s | p50 ms | p99 ms |",
-             "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
+             "worker CPU ms/req | fixed rate req/s | p50 ms | p99 ms |",
+             "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
         share = r.rps / base.rps if base.rps else 0
         if r.share:
@@ -550,8 +551,9 @@ def table(results: list[Result], paced: dict, base: Result) -> list[str]:
         low = paced.get(r.name)
         fixed = (f"{low['rate']:.0f} | {low['p50_ms']:.1f} | {low['p99_ms']:.1f}" if low
                  else "— | — | —")
+        cpu = f"{r.cpu_ms:.2f}" if r.cpu_ms is not None else "—"
         lines.append(f"| {r.name} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-                     f"{share:.3f} | {goal} | {r.non_2xx} | {fixed} |")
+                     f"{share:.3f} | {goal} | {r.non_2xx} | {cpu} | {fixed} |")
     return lines
 
 
@@ -581,6 +583,9 @@ def write_report(path: Path, *, scale: str, info: dict, timings: dict, results: 
         "beside it, as in production, the scheduler's `sunlight.refresh_boards` job on its "
         "trigger (its other jobs off: they would change the data under measurement); a "
         f"scenario whose work fell mostly on one worker is run again (up to {ATTEMPTS} times)",
+        "- worker CPU ms/req: both gunicorn workers' CPU seconds during the measured run over the "
+        "requests served — one request's cost in the server's own processes (PostgreSQL, Redis "
+        "and wrk not included), which a lopsided placement of connections does not change",
         "- fixed rate: half of each scenario's own maximum, paced at a constant rate "
         "(`bench/paced.py`, latency from each request's scheduled time)",
         "",
@@ -696,11 +701,13 @@ def main(argv: list[str] | None = None) -> int:
             result, used, attempts, balanced = on_both_workers(
                 master, lambda scenario=scenario: run_wrk(urls[scenario.server], scenario, **run))
             result.balanced = balanced
+            result.cpu_ms = sum(used) * 1000 / result.requests if result.requests else None
             results.append(result)
             split = "/".join(f"{seconds:.1f}" for seconds in used)
             print(f"   {scenario.name:24} {result.rps:8.0f} req/s  p99 {result.p99_ms:6.1f} ms  "
                   f"non-2xx {result.non_2xx}  ×{result.rps / results[0].rps:.3f}  worker CPU s "
-                  f"{split}" + (f" (attempt {attempts})" if attempts > 1 else ""))
+                  f"{split} ({result.cpu_ms or 0:.2f} ms/request)"
+                  + (f" (attempt {attempts})" if attempts > 1 else ""))
         if not wanted or "accept" in wanted:
             accept = accept_scenario(app)
             if accept.items:
