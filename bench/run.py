@@ -585,7 +585,7 @@ def write_report(path: Path, *, scale: str, info: dict, timings: dict, results: 
         f"scenario whose work fell mostly on one worker is run again (up to {ATTEMPTS} times)",
         "- worker CPU ms/req: both gunicorn workers' CPU seconds during the measured run over the "
         "requests served — one request's cost in the server's own processes (PostgreSQL, Redis "
-        "and wrk not included), which a lopsided placement of connections does not change",
+        "and wrk not included), which a lopsided placement of connections changes far less than req/s",
         "- fixed rate: half of each scenario's own maximum, paced at a constant rate "
         "(`bench/paced.py`, latency from each request's scheduled time)",
         "",
