@@ -67,9 +67,10 @@ def init_session_teardown(app) -> None:
                 db.session.registry.clear()
 
 
-def _postgresql_engine(app):
-    """The app's engine when its database is PostgreSQL, else None."""
-    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+def _engine_of(app, dialect: str):
+    """The app's engine when its database is ``dialect``'s (``postgresql``, ``sqlite``), else
+    None: for the hooks that only one database needs."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith(dialect):
         return None
     with app.app_context():
         return db.engine
@@ -85,7 +86,7 @@ def init_postgresql_liveness(app) -> None:
     SQLAlchemy's own recipe for pessimistic disconnect handling. A connection that dies
     silently is found by its next statement: that request answers 503 (``server.http``) and
     the pool drops every connection older than it."""
-    engine = _postgresql_engine(app)
+    engine = _engine_of(app, "postgresql")
     if engine is None:
         return
 
@@ -128,7 +129,7 @@ def init_postgresql_read_requests(app) -> None:
     have seen inside the transaction. The connection leaves the request's hands as it came:
     autocommit off. SQLite needs none of this: its driver opens a transaction only before a
     write."""
-    engine = _postgresql_engine(app)
+    engine = _engine_of(app, "postgresql")
     if engine is None:
         return
     from flask import has_request_context, request
@@ -153,10 +154,9 @@ def init_postgresql_read_requests(app) -> None:
 
 def init_sqlite_pragmas(app) -> None:
     """Foreign keys on, and WAL so that readers do not block the writer."""
-    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+    engine = _engine_of(app, "sqlite")
+    if engine is None:
         return
-    with app.app_context():
-        engine = db.engine
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
