@@ -128,11 +128,14 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  -- the latency at every tenth of a percent, so that runs of several processes can be merged
+  local grid = {}
+  for i = 1, 999 do grid[i] = string.format("%%d", latency:percentile(i / 10)) end
   io.write(string.format(
     "%(mark)s{\"requests\": %%d, \"duration_us\": %%d, \"p50_us\": %%d, \"p99_us\": %%d, " ..
-    "\"non_2xx\": %%d, \"socket_errors\": %%d}\n",
+    "\"non_2xx\": %%d, \"socket_errors\": %%d, \"grid_us\": [%%s]}\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.status, e.connect + e.read + e.write + e.timeout))
+    e.status, e.connect + e.read + e.write + e.timeout, table.concat(grid, ",")))
 end
 """
 
@@ -167,14 +170,64 @@ def to_result(scenario: Scenario, raw: dict, connections: int) -> Result:
                   errors=raw["socket_errors"], connections=connections, share=scenario.share)
 
 
+def merge_runs(runs: list[dict]) -> dict:
+    """One summary of wrk processes that ran side by side: requests and errors add up, so do
+    their rates (``duration_us`` is set so that requests over it is their sum), and p50/p99
+    come from their latency grids weighted by requests (within a tenth of a percent)."""
+    if len(runs) == 1:
+        return runs[0]
+    requests = sum(run["requests"] for run in runs)
+    rate = sum(run["requests"] / max(run["duration_us"], 1) for run in runs)
+    points = sorted((value, run["requests"] / len(run["grid_us"]))
+                    for run in runs for value in run["grid_us"])
+
+    def percentile(p: float) -> int:
+        wanted, seen = p / 100 * sum(weight for _, weight in points), 0.0
+        for value, weight in points:
+            seen += weight
+            if seen >= wanted:
+                return value
+        return points[-1][0]
+
+    return {"requests": requests, "duration_us": round(requests / rate) if rate else 0,
+            "p50_us": percentile(50), "p99_us": percentile(99),
+            "non_2xx": sum(run["non_2xx"] for run in runs),
+            "socket_errors": sum(run["socket_errors"] for run in runs)}
+
+
+WRK_PROCESSES = 2  # wrk processes per run, each with its share of the connections ...
+WRK_STAGGER_S = 0.3  # ... started this far apart (see ``run_wrk``)
+
+
 def run_wrk(base_url: str, scenario: Scenario, *, seconds: int, connections: int, threads: int,
-            workdir: Path, delay_ms: int = 0) -> Result:
-    script = workdir / f"{scenario.name.replace(' ', '_')}-{connections}-{delay_ms}.lua"
-    script.write_text(lua_script(scenario, threads=threads, delay_ms=delay_ms), encoding="utf-8")
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-               "-s", str(script), base_url]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return to_result(scenario, parse_wrk(done.stdout), connections)
+            workdir: Path, delay_ms: int = 0, processes: int = WRK_PROCESSES) -> Result:
+    """``scenario`` from ``processes`` wrk processes sharing ``connections``, started
+    ``WRK_STAGGER_S`` apart: one wrk opens all its connections at once, and the gunicorn worker
+    that wins the first accept often takes every one of them while the other idles (half the
+    figure, by placement alone). Connections opened later, while that worker is busy, mostly
+    go to the idle one. Items sent once only (accept) are dealt out between the processes."""
+    processes = max(1, min(processes, connections))
+    running = []
+    for k in range(processes):
+        part = scenario.items[k::processes] if scenario.once else scenario.items
+        share = connections // processes + (k < connections % processes)
+        own_threads = min(threads, share)
+        script = workdir / f"{scenario.name.replace(' ', '_')}-{connections}-{delay_ms}-{k}.lua"
+        script.write_text(lua_script(Scenario(**{**vars(scenario), "items": part}),
+                                     threads=own_threads, delay_ms=delay_ms), encoding="utf-8")
+        command = ["wrk", f"-t{own_threads}", f"-c{share}", f"-d{seconds}s",
+                   "--timeout", "10s", "-s", str(script), base_url]
+        if k:
+            time.sleep(WRK_STAGGER_S)
+        running.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True))
+    runs = []
+    for process in running:
+        out, err = process.communicate()
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, process.args, out, err)
+        runs.append(parse_wrk(out))
+    return to_result(scenario, merge_runs(runs), connections)
 
 
 def ensure_wrk() -> str:
@@ -577,8 +630,9 @@ def write_report(path: Path, *, scale: str, info: dict, timings: dict, results: 
          "- load: the database of a previous run was reused (`--reuse`)"),
         f"- server: gunicorn, {options.workers} workers × {options.threads} threads (gthread), "
         f"production config; the bare Flask baseline (`bench/baseline.py`) under the same config "
-        f"without worker recycling; wrk {options.connections} connections, "
-        f"{options.wrk_threads} thread(s), {options.seconds} s per scenario after "
+        f"without worker recycling; wrk {options.connections} connections from "
+        f"{WRK_PROCESSES} processes started {WRK_STAGGER_S} s apart, "
+        f"{options.wrk_threads} thread(s) each, {options.seconds} s per scenario after "
         f"{options.warmup} s of warm-up for each read, from a second process on the same machine; "
         "beside it, as in production, the scheduler's `sunlight.refresh_boards` job on its "
         "trigger (its other jobs off: they would change the data under measurement); a "

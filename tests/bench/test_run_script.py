@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bench.run import MARK, Scenario, lua_script, parse_wrk, to_result
+from bench.run import MARK, Scenario, lua_script, merge_runs, parse_wrk, to_result
 
 
 def test_the_wrk_summary_line_is_parsed():
@@ -17,6 +17,26 @@ def test_the_wrk_summary_line_is_parsed():
     assert result.rps == pytest.approx(500.0)
     assert (result.p50_ms, result.p99_ms, result.non_2xx) == (2.5, 40.0, 3)
 
+
+
+def _run(requests: int, seconds: float, grid: list[int]) -> dict:
+    return {"requests": requests, "duration_us": round(seconds * 1e6), "p50_us": 0, "p99_us": 0,
+            "non_2xx": 1, "socket_errors": 2, "grid_us": grid}
+
+
+def test_runs_side_by_side_add_their_rates_and_merge_their_latencies():
+    # 999 grid points each: the first process answered everything in 1 ms, the second, which
+    # served three times as many requests, in 5 ms but for its slowest tenth (20 ms).
+    fast = _run(1000, 10.0, [1000] * 999)
+    slow = _run(3000, 9.7, [5000] * 899 + [20_000] * 100)
+    merged = merge_runs([fast, slow])
+    result = to_result(Scenario("list", "read", "GET"), merged, connections=16)
+    assert result.rps == pytest.approx(100 + 3000 / 9.7, rel=1e-3)
+    assert result.requests == 4000 and (result.non_2xx, result.errors) == (2, 4)
+    # a quarter of the requests at 1 ms: the median is the slow process's 5 ms; its slowest
+    # tenth is 7.5% of all, so p99 is 20 ms.
+    assert (merged["p50_us"], merged["p99_us"]) == (5000, 20_000)
+    assert merge_runs([fast]) is fast
 
 def test_a_run_without_summary_is_an_error():
     with pytest.raises(ValueError, match="no summary line"):
@@ -32,6 +52,7 @@ def test_the_lua_script_carries_every_item_and_escapes_bodies():
     assert script.count('path = "/api/v1/requests"') == 2
     assert 'token = "abc"' in script and 'local once = true' in script
     assert "return 7" in script and "local stride = 2" in script
+    assert "latency:percentile(i / 10)" in script  # the grid that ``merge_runs`` merges
     body = json.dumps({"d": '引号"和\\'})
     assert json.dumps(body, ensure_ascii=False) in script
 
