@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 from urllib.parse import urlsplit
 
@@ -57,13 +58,17 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 
 
 async def _run(url: str, items: list[dict], *, method: str, rate: float, seconds: float,
-               connections: int) -> dict:
+               connections: int, workers: list[int] | None = None) -> dict:
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port or 80
     payloads = [_request_bytes(f"{host}:{port}", method, item) for item in items]
     free: asyncio.Queue = asyncio.Queue()
-    for _ in range(connections):
-        free.put_nowait(await asyncio.open_connection(host, port))
+    if workers:
+        opened = await _balanced(host, port, connections, workers)
+    else:
+        opened = [await asyncio.open_connection(host, port) for _ in range(connections)]
+    for connection in opened:
+        free.put_nowait(connection)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     errors = 0
@@ -108,10 +113,73 @@ async def _run(url: str, items: list[dict], *, method: str, rate: float, seconds
 
 
 def run(url: str, items: list[dict], *, method: str = "GET", rate: float, seconds: float = 10,
-        connections: int = 32) -> dict:
-    """Send ``rate`` × ``seconds`` requests on schedule; latency percentiles in ms."""
+        connections: int = 32, workers: list[int] | None = None) -> dict:
+    """Send ``rate`` × ``seconds`` requests on schedule; latency percentiles in ms. With
+    ``workers`` (the server's worker pids, on this machine), the connections are shared out
+    evenly between them (``_balanced``)."""
     return asyncio.run(_run(url, items, method=method, rate=rate, seconds=seconds,
-                            connections=connections))
+                            connections=connections, workers=workers))
+
+
+def _accepted_by(client_port: int, server_port: int, workers: list[int]) -> int | None:
+    """The worker holding the server's end of our connection from ``client_port``, from
+    ``/proc`` (Linux, IPv4): the socket's inode in ``/proc/net/tcp``, then the worker with a
+    descriptor on it. None while no worker has accepted it yet."""
+    inode = None
+    with open("/proc/net/tcp", encoding="ascii") as table:
+        for line in table:
+            fields = line.split()
+            if (len(fields) > 9 and fields[1].endswith(":" + f"{server_port:04X}")
+                    and fields[2].endswith(":" + f"{client_port:04X}") and fields[9] != "0"):
+                inode = fields[9]
+    if inode is None:
+        return None
+    target = f"socket:[{inode}]"
+    for pid in workers:
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in descriptors:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+async def _balanced(host: str, port: int, connections: int, workers: list[int]) -> list:
+    """``connections`` keep-alive connections, as many on each worker as on any other.
+
+    Opened at once, they all tend to land on the worker that wins the first accept (the other
+    one then idles and the rate measured is one worker's). So each new connection is traced to
+    the worker that accepted it and kept only while that worker is short of its share; after
+    ``connections`` × 20 tries, whatever is missing is made up without checking."""
+    shares = {pid: connections // len(workers) + (k < connections % len(workers))
+              for k, pid in enumerate(workers)}
+    kept: dict[int, list] = {pid: [] for pid in workers}
+    for _ in range(connections * 20):
+        if all(len(kept[pid]) >= shares[pid] for pid in workers):
+            break
+        reader, writer = await asyncio.open_connection(host, port)
+        client_port = writer.get_extra_info("sockname")[1]
+        owner = None
+        for _ in range(200):  # the accept follows within milliseconds
+            owner = _accepted_by(client_port, port, workers)
+            if owner is not None:
+                break
+            await asyncio.sleep(0.005)
+        if owner is not None and len(kept[owner]) < shares[owner]:
+            kept[owner].append((reader, writer))
+        else:
+            writer.close()
+    # the pool's order alternates the workers, as a balancer would
+    lists = [kept[pid] for pid in workers]
+    opened = [held[j] for j in range(max(map(len, lists))) for held in lists if j < len(held)]
+    while len(opened) < connections:
+        opened.append(await asyncio.open_connection(host, port))
+    return opened
 
 
 def main() -> None:

@@ -384,11 +384,13 @@ ATTEMPTS = 3  # ... is run again, up to this many times in all
 
 
 def on_both_workers(master: int, measure):
-    """``measure()``, again while its work fell mostly on one worker of ``master``: wrk (and
-    the paced generator) open their keep-alive connections at once, and an idle worker that
-    wins the race for each accept can take all of them; the other core then idles and the
-    figure halves (seen on the bare app as on the project). Many clients arriving over time,
-    as in production, spread out. The last attempt is kept, balanced or not.
+    """``measure()``, again while its work fell mostly on one worker of ``master``: a client
+    that opens its keep-alive connections at once can see an idle worker win the race for each
+    accept and take all of them; the other core then idles and the figure halves (seen on the
+    bare app as on the project). Many clients arriving over time, as in production, spread
+    out. wrk runs as two processes started apart (``run_wrk``) and the paced generator places
+    its connections itself (``paced._balanced``), which makes this rare; the check stays. The
+    last attempt is kept, balanced or not.
     Returns (what ``measure`` returned, CPU seconds per worker, attempts, balanced)."""
     attempts = 0
     while True:
@@ -777,10 +779,11 @@ def main(argv: list[str] | None = None) -> int:
                 if options.warmup > 0:  # as before the saturated run: minutes have passed
                     run_wrk(urls[scenario.server], scenario, **{**run, "seconds": options.warmup})
                 paced[scenario.name], used, attempts, balanced = on_both_workers(
-                    master, lambda scenario=scenario, rate=rate: paced_run(
+                    master, lambda scenario=scenario, rate=rate, master=master: paced_run(
                         urls[scenario.server], scenario.items, method=scenario.method,
                         rate=rate, seconds=options.seconds,
-                        connections=options.connections * 2))
+                        connections=options.connections * 2,
+                        workers=sorted(worker_cpu_seconds(master))))
                 paced[scenario.name]["balanced"] = balanced
                 print(f"   {scenario.name:24} at {rate:6.0f} req/s: p50 "
                       f"{paced[scenario.name]['p50_ms']:6.1f} ms  p99 "

@@ -80,3 +80,21 @@ def test_the_paced_generator_frames_requests_and_reads_responses():
                b"3\r\nabc\r\n0\r\n\r\n")
     assert asyncio.run(read(fixed)) == (201, b"NEXT")  # the body is consumed, not the next one
     assert asyncio.run(read(chunked)) == (200, b"NEXT")
+
+
+def test_the_paced_generator_finds_which_process_accepted_a_connection():
+    import os
+    import socket
+
+    from bench.paced import _accepted_by
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        server_port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", server_port)) as client:
+            client_port = client.getsockname()[1]
+            # connected, not yet accepted: the server's end belongs to no process
+            assert _accepted_by(client_port, server_port, [os.getpid()]) is None
+            accepted, _ = listener.accept()
+            with accepted:
+                assert _accepted_by(client_port, server_port, [os.getpid()]) == os.getpid()
+                assert _accepted_by(client_port, server_port, [os.getppid()]) is None
