@@ -65,12 +65,19 @@ def light_for(request, now: datetime) -> Light | None:
 def light_at(request, now: datetime, *, whistle: datetime | None) -> Light | None:
     """The light of anything with a request's status, deadlines and ``yellow_at`` (an object or
     a row), given the deadline of its unanswered whistle, if any."""
-    if request.status not in OPEN_STATUSES or request.resolve_deadline is None:
+    return light_from(request.status, request.submitted_at, request.resolve_deadline,
+                      request.yellow_at, now, whistle)
+
+
+def light_from(status: str, submitted_at: datetime, resolve_deadline: datetime | None,
+               turns_yellow: datetime | None, now: datetime,
+               whistle: datetime | None) -> Light | None:
+    """``light_at`` from the values themselves (the hot lists unpack their rows)."""
+    if status not in OPEN_STATUSES or resolve_deadline is None:
         return None
-    if now > request.resolve_deadline or (whistle is not None and now > whistle):
+    if now > resolve_deadline or (whistle is not None and now > whistle):
         return Light.RED
-    turn = request.yellow_at or yellow_at(submitted_at=request.submitted_at,
-                                          resolve_deadline=request.resolve_deadline)
+    turn = turns_yellow or yellow_at(submitted_at=submitted_at, resolve_deadline=resolve_deadline)
     return Light.YELLOW if now >= turn else Light.GREEN
 
 

@@ -19,7 +19,7 @@ from server.catalogue.models import Category
 from server.extensions import db
 from server.http import MAX_ID, decode_cursor, keyset_slice
 from server.requests.enums import STATUS_LABELS, Status
-from server.requests.lights import light_at, open_whistle_deadlines
+from server.requests.lights import light_from, open_whistle_deadlines
 from server.requests.models import Request
 
 # What a summary shows, plus what it is computed from (yellow_at for the light, the point for a
@@ -66,30 +66,34 @@ def page(query, params: dict, args: dict, now: datetime) -> dict:
 
 def to_dicts(rows: Sequence[Row], now: datetime, *,
              distances: dict[int, int | None] | None = None) -> list[dict]:
-    """The summaries of ``rows`` as ``RequestSummaryOut`` dumps them."""
+    """The summaries of ``rows`` as ``RequestSummaryOut`` dumps them. Rows are unpacked in
+    ``COLUMNS``' order: reading 24 columns by name cost a third of this function."""
     zone = clock.local_zone()
-    whistles = open_whistle_deadlines([row.id for row in rows if row.status == Status.REFERRED])
+    whistles = open_whistle_deadlines([row[0] for row in rows if row[2] == Status.REFERRED])
     distances = distances or {}
 
     def local(value: datetime | None) -> str | None:
         return clock.local_iso(value, zone)
 
     items = []
-    for row in rows:
-        light = light_at(row, now, whistle=whistles.get(row.id))
+    for (id_, no, status, description, community_id, grid_id, section_id, hop, team_id,
+         handler_id, public, moderation, submitted_at, accept_deadline, resolve_deadline,
+         updated_at, turns_yellow, support_count, duplicate_of_id, place_mismatch_m, _lat, _lng,
+         category_code, category_name) in rows:
+        light = light_from(status, submitted_at, resolve_deadline, turns_yellow, now,
+                           whistles.get(id_))
         items.append({
-            "id": row.id, "no": row.no, "status": row.status,
-            "status_label": _LABELS[row.status],
-            "category": {"code": row.category_code, "name": row.category_name},
-            "description": row.description, "community_id": row.community_id,
-            "grid_id": row.grid_id, "section_id": row.section_id, "hop": row.hop,
-            "team_id": row.team_id, "handler_id": row.handler_id, "public": row.public,
-            "moderation": row.moderation, "submitted_at": local(row.submitted_at),
-            "accept_deadline": local(row.accept_deadline),
-            "resolve_deadline": local(row.resolve_deadline),
-            "updated_at": local(row.updated_at),
+            "id": id_, "no": no, "status": status, "status_label": _LABELS[status],
+            "category": {"code": category_code, "name": category_name},
+            "description": description, "community_id": community_id,
+            "grid_id": grid_id, "section_id": section_id, "hop": hop,
+            "team_id": team_id, "handler_id": handler_id, "public": public,
+            "moderation": moderation, "submitted_at": local(submitted_at),
+            "accept_deadline": local(accept_deadline),
+            "resolve_deadline": local(resolve_deadline),
+            "updated_at": local(updated_at),
             "light": None if light is None else light.value,
-            "supporters": row.support_count, "distance_m": distances.get(row.id),
-            "duplicate_of_id": row.duplicate_of_id, "place_mismatch_m": row.place_mismatch_m,
+            "supporters": support_count, "distance_m": distances.get(id_),
+            "duplicate_of_id": duplicate_of_id, "place_mismatch_m": place_mismatch_m,
         })
     return items
