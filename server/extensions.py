@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import select
 
+from flask import current_app
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -41,8 +42,28 @@ def lock_rows(model, *where) -> int:
     return db.session.execute(statement).rowcount
 
 
+class JWTManagerRemembering(JWTManager):
+    """``JWTManager`` that verifies each access token once per worker, when the app holds a
+    ``verified_tokens`` memory (``server.accounts.verified``).
+
+    It overrides ``_decode_jwt_from_config``, the one method of Flask-JWT-Extended (4.7, pinned)
+    through which every verified decode passes; ``tests/accounts/test_verified_tokens.py``
+    fails if a new version stops calling it."""
+
+    def _decode_jwt_from_config(self, encoded_token: str, csrf_value=None,
+                                allow_expired: bool = False) -> dict:
+        remembered = current_app.extensions.get("verified_tokens")
+        if remembered is None or csrf_value is not None or allow_expired:
+            return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+        claims = remembered.get(encoded_token)
+        if claims is None:
+            claims = super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+            remembered.put(encoded_token, claims)
+        return claims
+
+
 migrate = Migrate()
-jwt = JWTManager()
+jwt = JWTManagerRemembering()
 
 
 def init_session_teardown(app) -> None:

@@ -16,7 +16,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from server.accounts import tokencache
+from server.accounts import tokencache, verified
 from server.accounts.models import RevokedToken, User
 from server.errors import Code
 from server.extensions import db, jwt
@@ -29,6 +29,7 @@ def init_app(app) -> None:
     app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
     app.config.setdefault("JWT_ALGORITHM", "HS256")
     jwt.init_app(app)
+    verified.init_app(app)
 
 
 def _unauthorized(msg: str = "登录已失效，请重新登录"):
