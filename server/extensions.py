@@ -9,7 +9,7 @@ from flask import current_app
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event, update
+from sqlalchemy import MetaData, event, literal, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
@@ -40,6 +40,14 @@ def lock_rows(model, *where) -> int:
     statement = (update(model).where(*where).values(id=model.id)
                  .execution_options(synchronize_session=False, lock_only=True))
     return db.session.execute(statement).rowcount
+
+
+def one_of(column, values):
+    """``column IN (values)`` for constants, each its own bound parameter fixed when the
+    statement is built. ``column.in_([...])`` makes the list one "expanding" parameter, which
+    SQLAlchemy writes into the SQL text again on every execution: about 0.2 ms of the
+    committee desk's statement. The SQL the database receives is the same."""
+    return column.in_([literal(value, column.type) for value in values])
 
 
 class JWTManagerRemembering(JWTManager):

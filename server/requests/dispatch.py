@@ -21,7 +21,7 @@ from sqlalchemy import and_, literal, or_, select
 
 from server.catalogue.models import Category
 from server.duty import queries as duty
-from server.extensions import db
+from server.extensions import db, one_of
 from server.grid.enums import Post
 from server.grid.models import Section, Team, TeamMember
 from server.requests.enums import Hop
@@ -186,7 +186,7 @@ def _passed_clause(post: Post):
     order = literal(",") + Category.dispatch_order + literal(",")
     other = Hop.B.value if post == Post.A else Hop.A.value
     return or_(
-        and_(Request.hop.in_([Hop.COMMITTEE.value, Hop.STREET.value]),
+        and_(one_of(Request.hop, [Hop.COMMITTEE.value, Hop.STREET.value]),
              order.like(f"%,{post.value},%")),
         and_(Request.hop == other, Category.dispatch_order.like(f"{post.value},%")),
     )

@@ -8,7 +8,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 
 from server.accounts import service as accounts
 from server.accounts.models import User
-from server.extensions import db
+from server.extensions import db, one_of
 from server.grid.enums import Post
 from server.grid.models import Community, Grid, Team, TeamMember
 from server.place import cells
@@ -25,7 +25,7 @@ def _bound(name: str):
 # The hot lists' statements, built once (see ``summaries.keyset``); their values are bound.
 _MINE = summaries.keyset(Request.resident_id == bindparam("user_id"))
 _HELD_CLAUSE = and_(Request.handler_id == bindparam("user_id"),
-                    Request.status.in_([Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED]))
+                    one_of(Request.status, [Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED]))
 _HELD = summaries.keyset(_HELD_CLAUSE)
 
 
@@ -43,9 +43,9 @@ _AVAILABLE = summaries.keyset(_AVAILABLE_CLAUSE)
 _DESK = summaries.keyset(and_(
     Request.community_id.in_(_bound("communities")),
     or_(
-        Request.status.in_([Status.RESOLVED, Status.REFERRED]),
-        and_(Request.status == Status.DISPATCHED, Request.hop.in_([Hop.COMMITTEE, Hop.STREET])),
-        and_(Request.status.in_(OPEN_STATUSES), Request.resolve_deadline < bindparam("now")),
+        one_of(Request.status, [Status.RESOLVED, Status.REFERRED]),
+        and_(Request.status == Status.DISPATCHED, one_of(Request.hop, [Hop.COMMITTEE, Hop.STREET])),
+        and_(one_of(Request.status, OPEN_STATUSES), Request.resolve_deadline < bindparam("now")),
         # Its point lies far outside the section the resident named: check before work.
         and_(Request.status == Status.DISPATCHED, Request.place_mismatch_m.is_not(None)),
     ),
