@@ -43,6 +43,10 @@ class Request(db.Model):
         Index("ix_requests_community_id", "community_id", "id"),
         Index("ix_requests_community_updated", "community_id", "updated_at"),
         Index("ix_requests_submitted", "submitted_at"),
+        # A member's inbox, newest first: the dispatched requests only. Without it the planner
+        # walked the whole table backwards by id for any member with less than a page of work
+        # (26 ms at county scale, most members; 2 ms with it).
+        Index("ix_requests_status_id", "status", "id"),
         # Nearby requests (server.place.cells): the cells around a point, open ones only.
         Index("ix_requests_cell_status", "cell", "status"),
     )
