@@ -94,18 +94,30 @@ def community_board(*, community_id: int, now: datetime, args: dict,
     ``render`` turns the board into what a face sends (a page, a JSON body); the rendering is
     kept a few seconds while nothing changes (``server.sunlight.boardcache``), one per ``face``.
     """
-    def compute():
+    def board():
         community = queries.active_community(community_id)
         if community is None:
             raise NotFound("社区不存在")
-        board = _community_board(community, now=now, args=args)
-        return render(board) if render is not None else board
+        return _community_board(community, now=now, args=args)
 
-    key = ("community", community_id, face, *sorted((k, v) for k, v in args.items() if v is not None))
+    def version():
+        return boardcache.community_version(community_id)
+
+    given = sorted((k, v) for k, v in args.items() if v is not None)
+
+    def compute():
+        if render is None:
+            return board()
+        # One computation serves every face read under the same version: the scheduler renders
+        # the page, then the JSON, from one board (the busiest city community's takes about
+        # half a second of CPU; computed per face, the refresher fell behind at city scale).
+        return render(boardcache.cached(("community", community_id, "board-data", *given), now,
+                                        board, version=version))
+
+    key = ("community", community_id, face, *given)
     # The first page, unfiltered, is what nearly everyone reads: shared by every worker and
     # kept fresh by the scheduler (``boardcache``); filtered pages stay each worker's own.
-    return boardcache.cached(key, now, compute,
-                             version=lambda: boardcache.community_version(community_id),
+    return boardcache.cached(key, now, compute, version=version,
                              shared=render is not None and args == FIRST_PAGE)
 
 

@@ -429,3 +429,18 @@ def test_a_worker_never_stores_its_rendering_over_a_later_one(board, clock, cach
                           clock.now() - timedelta(seconds=3), boardcache.Rendered(b"old", "e", "x"))
     [(_path, still, body)] = _stored()
     assert still == stored_at and body != b"old"
+
+
+def test_the_page_and_the_json_of_a_board_come_from_one_computation(board, clock, count_queries,
+                                                                    cache_on, monkeypatch, app):
+    _get(board, "html", count_queries)
+    cold = count_queries.count
+    served = _get(board, "json", count_queries)
+    warm = count_queries.count
+    assert warm <= 6 < cold, (cold, warm)  # versions, the store, the read mark: no figures
+    monkeypatch.setitem(app.config, "SUNLIGHT_BOARD_CACHE_SECONDS", 0)
+    assert _get(board, "json") == served  # the same answer as a board computed for it alone
+    monkeypatch.setitem(app.config, "SUNLIGHT_BOARD_CACHE_SECONDS", 10)
+    created = board.submit(public=True)  # a change: both faces computed again
+    assert created["no"].encode() in _get(board, "json")
+    assert created["no"].encode() in _get(board, "html")
