@@ -108,17 +108,23 @@ def community_board(*, community_id: int, now: datetime, args: dict,
     def compute():
         if render is None:
             return board()
-        # One computation serves every face read under the same version: the scheduler renders
-        # the page, then the JSON, from one board (the busiest city community's takes about
-        # half a second of CPU; computed per face, the refresher fell behind at city scale).
+        # One computation serves every face read under the same version within half a
+        # lifetime: the scheduler renders the page, then the JSON, from one board (the busiest
+        # city community's takes about half a second of CPU; computed per face, the refresher
+        # fell behind at city scale). Half a lifetime is the refresher's own period, so each of
+        # its rounds still computes the board afresh.
         return render(boardcache.cached(("community", community_id, "board-data", *given), now,
-                                        board, version=version))
+                                        board, version=version, until=_half_a_lifetime))
 
     key = ("community", community_id, face, *given)
     # The first page, unfiltered, is what nearly everyone reads: shared by every worker and
     # kept fresh by the scheduler (``boardcache``); filtered pages stay each worker's own.
     return boardcache.cached(key, now, compute, version=version,
                              shared=render is not None and args == FIRST_PAGE)
+
+
+def _half_a_lifetime(_version, now: datetime) -> datetime:
+    return now + timedelta(seconds=current_app.config["SUNLIGHT_BOARD_CACHE_SECONDS"] / 2)
 
 
 def _community_board(community: Community, *, now: datetime, args: dict) -> dict:

@@ -444,3 +444,13 @@ def test_the_page_and_the_json_of_a_board_come_from_one_computation(board, clock
     created = board.submit(public=True)  # a change: both faces computed again
     assert created["no"].encode() in _get(board, "json")
     assert created["no"].encode() in _get(board, "html")
+
+
+def test_the_refresher_computes_a_board_afresh_each_round(board, clock, count_queries, cache_on):
+    _get(board, "html", count_queries)
+    cold = count_queries.count  # one computation of the board, and its page
+    _get(board, "json")
+    clock.advance(seconds=6)  # both renderings half a lifetime old, and the board they share
+    count_queries.count = 0
+    assert _refresh(clock) == "2 public pages rendered again"
+    assert count_queries.count >= cold  # the board computed again (once: the JSON reuses it)
