@@ -24,13 +24,9 @@ class Light(StrEnum):
 def light_of(*, status: str, submitted_at: datetime, resolve_deadline: datetime | None,
              now: datetime, yellow_share: float = DEFAULT_YELLOW_SHARE) -> Light | None:
     """The light of an open request; None once it is finished (closed, rejected, cancelled)."""
-    if status not in OPEN_STATUSES or resolve_deadline is None:
-        return None
-    if now > resolve_deadline:
-        return Light.RED
-    if now - submitted_at >= (resolve_deadline - submitted_at) * yellow_share:
-        return Light.YELLOW
-    return Light.GREEN
+    turn = None if resolve_deadline is None else yellow_at(
+        submitted_at=submitted_at, resolve_deadline=resolve_deadline, yellow_share=yellow_share)
+    return light_from(status, submitted_at, resolve_deadline, turn, now, None)
 
 
 def yellow_at(*, submitted_at: datetime, resolve_deadline: datetime,
