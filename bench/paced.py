@@ -132,6 +132,7 @@ def _accepted_by(client_port: int, server_port: int, workers: list[int]) -> int 
             if (len(fields) > 9 and fields[1].endswith(":" + f"{server_port:04X}")
                     and fields[2].endswith(":" + f"{client_port:04X}") and fields[9] != "0"):
                 inode = fields[9]
+                break
     if inode is None:
         return None
     target = f"socket:[{inode}]"
