@@ -31,6 +31,7 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.compiler import compiles
@@ -299,15 +300,53 @@ def figures_for(*, now: datetime, group: str | None = None, start: datetime | No
     """Figures over a window, by group (``None``: all requests in one group keyed ``None``).
 
     The same numbers as ``compute(rows(...))`` (the definition above; tests compare the two on
-    random histories), counted by the database: every count is a comparison of stored values,
-    summed per group and status; Python only splits the open, not yet overdue requests into
-    green and yellow (a product of a duration) and takes the medians of the durations.
+    random histories), counted by the database (``groupings``).
 
     With ``middles`` each group's duration lists hold only their middle value or two (ranked
     by the database): the same medians, a few rows instead of one a request, but lists that
     must not be merged across groups (``rankings`` merges them and leaves this off).
     """
-    key = getattr(Request, GROUPS[group]) if group else null()
+    return groupings({"only": grouping_by(group)}, now=now, start=start, end=end,
+                     community_id=community_id, channel=channel, middles=middles)["only"]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """One way of grouping a window's requests for ``groupings``: ``keys``, integer SQL
+    expressions of a request whose values name its group (none: one group keyed ``None``; one:
+    that value; several: the tuple), and ``where``, the requests it counts (None: all)."""
+
+    keys: tuple = ()
+    where: Any = None
+
+
+def grouping_by(group: str | None) -> Grouping:
+    """One of ``GROUPS`` as a ``Grouping`` (None: every request in one group); requests
+    without a value (no team yet, no handler yet) are left out, as by ``compute``."""
+    if group is None:
+        return Grouping()
+    column = getattr(Request, GROUPS[group])
+    return Grouping(keys=(column,), where=column.is_not(None))
+
+
+def bucket(column, bounds: list[datetime]):
+    """SQL: the index ``i`` of the span ``bounds[i] <= column < bounds[i + 1]``, NULL outside
+    them (days or weeks of a board, as integers any database groups by)."""
+    return case((column < bounds[0], None),
+                *[(column < bound, i) for i, bound in enumerate(bounds[1:])], else_=None)
+
+
+def groupings(groups: dict[str, Grouping], *, now: datetime, start: datetime | None = None,
+              end: datetime | None = None, community_id: int | None = None,
+              channel: str | None = "resident", middles: bool = False) -> dict[str, dict]:
+    """Figures of a window's requests under several groupings at once (``compute_many``'s
+    numbers), in one statement that reads the window once.
+
+    Every count is a comparison of stored values, summed per group and status by the
+    database; Python only splits the open, not yet overdue requests into green and yellow (a
+    product of a duration) and takes the medians of the durations. ``middles`` as in
+    ``figures_for``.
+    """
     # The latest rating of each request, coded: NULL (not rated), +2 resolved, +1 satisfied;
     # a scalar subquery per row (one index probe), which no planner turns into a scan of
     # every rating.
@@ -328,8 +367,19 @@ def figures_for(*, now: datetime, group: str | None = None, start: datetime | No
         window.append(Request.submitted_at >= start)
     if end is not None:
         window.append(Request.submitted_at < end)
-    if group:
-        window.append(key.is_not(None))
+    # Each grouping's keys and whether it counts the request, as columns of the window (one
+    # grouping alone narrows the window instead).
+    names = list(groups)
+    alone = len(names) == 1
+    if alone and groups[names[0]].where is not None:
+        window.append(groups[names[0]].where)
+    width = max((len(g.keys) for g in groups.values()), default=0)
+    grouped = []
+    for n, name in enumerate(names):
+        g = groups[name]
+        grouped += [cast(k, BigInteger).label(f"k{n}_{i}") for i, k in enumerate(g.keys)]
+        if g.where is not None and not alone:
+            grouped.append(case((g.where, 1), else_=0).label(f"in{n}"))
     # Durations in whole microseconds computed by the database (exact on both), so that no
     # datetime is built per row; only the open requests within their deadline bring their
     # two datetimes, for the light.
@@ -339,7 +389,7 @@ def figures_for(*, now: datetime, group: str | None = None, start: datetime | No
     # rating subquery ran once per aggregate that reads it; and every part below reads these
     # rows instead of scanning the window again.
     each = select(
-        key.label("key"), Request.status.label("status"),
+        *grouped, Request.status.label("status"),
         case((Request.accepted_at <= Request.accept_deadline, 1), else_=0).label("responded"),
         case((Request.closed_at <= Request.resolve_deadline, 1), else_=0).label("on_time"),
         case((Request.resolve_deadline < now, 1), else_=0).label("overdue"),
@@ -351,34 +401,52 @@ def figures_for(*, now: datetime, group: str | None = None, start: datetime | No
         case((open_in_time, Request.submitted_at)).label("open_since"),
         case((open_in_time, Request.resolve_deadline)).label("open_deadline"),
     ).where(*window).cte("each").prefix_with("MATERIALIZED")
-    counts = select(
-        literal("count").label("kind"), each.c.key, each.c.status, func.count().label("n"),
-        func.coalesce(func.sum(each.c.responded), 0).label("responded"),
-        func.coalesce(func.sum(each.c.on_time), 0).label("on_time"),
-        func.coalesce(func.sum(each.c.overdue), 0).label("overdue"),
-        func.count(each.c.rating).label("rated"),
-        func.coalesce(func.sum(case((each.c.rating >= 2, 1), else_=0)), 0).label("rated_resolved"),
-        func.coalesce(func.sum(case((each.c.rating.in_([1, 3]), 1), else_=0)), 0)
-        .label("rated_satisfied"),
-        _none(BigInteger).label("value"), _none(UTCDateTime).label("since"),
-        _none(UTCDateTime).label("deadline"),
-    ).group_by(each.c.key, each.c.status)
-    lights = select(
-        literal("open"), each.c.key, each.c.status, *[_none(BigInteger)] * 7, _none(BigInteger),
-        each.c.open_since, each.c.open_deadline,
-    ).where(each.c.open_since.is_not(None))
-    parts = [counts, lights] + [
-        select(literal(name), key_, _none(String), *[_none(BigInteger)] * 7, value,
-               _none(UTCDateTime), _none(UTCDateTime)).where(where)
-        for name, (key_, value, where) in (
-            ("accept_minutes", _values(each, each.c.accept_us, middles=middles)),
-            ("resolve_minutes", _values(each, each.c.resolve_us, middles=middles)))
-    ]
-    out: dict = {}
+    parts = []
+    for n, name in enumerate(names):
+        g = groups[name]
+        keys = [each.c[f"k{n}_{i}"] for i in range(len(g.keys))]
+        padded = keys + [_none(BigInteger)] * (width - len(keys))
+        counted = [] if g.where is None or alone else [each.c[f"in{n}"] == 1]
+        counts = select(
+            literal("count").label("kind"), literal(n).label("grouping"), *padded,
+            each.c.status, func.count().label("n"),
+            func.coalesce(func.sum(each.c.responded), 0).label("responded"),
+            func.coalesce(func.sum(each.c.on_time), 0).label("on_time"),
+            func.coalesce(func.sum(each.c.overdue), 0).label("overdue"),
+            func.count(each.c.rating).label("rated"),
+            func.coalesce(func.sum(case((each.c.rating >= 2, 1), else_=0)), 0)
+            .label("rated_resolved"),
+            func.coalesce(func.sum(case((each.c.rating.in_([1, 3]), 1), else_=0)), 0)
+            .label("rated_satisfied"),
+            _none(BigInteger).label("value"), _none(UTCDateTime).label("since"),
+            _none(UTCDateTime).label("deadline"),
+        ).where(*counted).group_by(*keys, each.c.status)
+        lights = select(
+            literal("open"), literal(n), *padded, each.c.status, *[_none(BigInteger)] * 7,
+            _none(BigInteger), each.c.open_since, each.c.open_deadline,
+        ).where(each.c.open_since.is_not(None), *counted)
+        parts += [counts, lights]
+        for kind, value in (("accept_minutes", each.c.accept_us),
+                            ("resolve_minutes", each.c.resolve_us)):
+            listed, value_, where = _values(each, keys, counted, value, middles=middles)
+            listed += [_none(BigInteger)] * (width - len(listed))
+            parts.append(select(literal(kind), literal(n), *listed, _none(String),
+                                *[_none(BigInteger)] * 7, value_, _none(UTCDateTime),
+                                _none(UTCDateTime)).where(where))
+    out: dict[str, dict] = {name: {} for name in names}
+    widths = [len(groups[name].keys) for name in names]
     for row in db.session.execute(union_all(*parts)):  # the parts' rows in any order
-        f = out.get(row.key)
+        n = row[1]
+        if widths[n] == 0:
+            key = None
+        elif widths[n] == 1:
+            key = row[2]
+        else:
+            key = tuple(row[2:2 + widths[n]])
+        by_key = out[names[n]]
+        f = by_key.get(key)
         if f is None:
-            f = out[row.key] = Figures()
+            f = by_key[key] = Figures()
         if row.kind == "count":
             _add_counts(f, row)
         elif row.kind == "open":
@@ -387,8 +455,9 @@ def figures_for(*, now: datetime, group: str | None = None, start: datetime | No
             f.by_light[light.value] += 1
         else:  # as timedelta.total_seconds() / 60
             getattr(f, row.kind).append(row.value / 10**6 / 60)
-    if group is None and None not in out:
-        out[None] = Figures()
+    for n, name in enumerate(names):
+        if widths[n] == 0:
+            out[name].setdefault(None, Figures())
     return out
 
 
@@ -398,19 +467,19 @@ def _none(type_):
     return cast(null(), type_)
 
 
-def _values(each, value, *, middles: bool):
-    """(key, value, condition) of a part listing ``value`` of each row of ``each`` that has
-    one; with ``middles`` only the middle one or two of each group in the order of ``value``:
-    all that its median needs."""
+def _values(each, keys: list, counted: list, value, *, middles: bool):
+    """(key columns, value, condition) of a part listing ``value`` of each row of ``each``
+    that has one (and that its grouping counts); with ``middles`` only the middle one or two
+    of each group in the order of ``value``: all that its median needs."""
     if not middles:
-        return each.c.key, value, value.is_not(None)
+        return list(keys), value, and_(value.is_not(None), *counted)
     ranked = select(
-        each.c.key, value.label("value"),
-        func.row_number().over(partition_by=each.c.key, order_by=value).label("rank"),
-        func.count().over(partition_by=each.c.key).label("n"),
-    ).where(value.is_not(None)).subquery()
+        *keys, value.label("value"),
+        func.row_number().over(partition_by=keys or None, order_by=value).label("rank"),
+        func.count().over(partition_by=keys or None).label("n"),
+    ).where(value.is_not(None), *counted).subquery()
     # odd n: the rank (n + 1) / 2; even n: the ranks n / 2 and n / 2 + 1
-    return ranked.c.key, ranked.c.value, (ranked.c.rank * 2).in_(
+    return [ranked.c[k.name] for k in keys], ranked.c.value, (ranked.c.rank * 2).in_(
         [ranked.c.n, ranked.c.n + 1, ranked.c.n + 2])
 
 

@@ -5,7 +5,6 @@ Faces (HTML pages, JSON twins, the stats API, the job) call these and only forma
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from server.extensions import db
 from server.grid import queries as grid_queries
 from server.grid.models import Community, Grid, Team
 from server.notifications.service import notify
+from server.requests.models import Request
 from server.sunlight import boardcache, figures, maps, queries
 from server.sunlight.figures import Figures
 from server.sunlight.models import WeeklyReport
@@ -129,30 +129,22 @@ def _half_a_lifetime(_version, now: datetime) -> datetime:
 
 def _community_board(community: Community, *, now: datetime, args: dict) -> dict:
     start, end = public_window(now)
-    trend_start = week_start(now) - timedelta(weeks=TREND_WEEKS - 1)
-    rows = list(figures.rows(start=min(start, trend_start), community_id=community.id))
-    recent = [r for r in rows if r.submitted_at >= start]
     grids = queries.grids_of(community.id)
     teams = queries.teams_of(community.id)
     page = queries.public_list(community_id=community.id, now=now, args=args)
-    week_of = _week_key()
-    by = figures.compute_many(rows, now=now, keys={
-        "community": lambda r: True if r.submitted_at >= start else None,
-        "team": lambda r: r.team_id if r.submitted_at >= start else None,
-        "member": lambda r: (r.team_id, r.handler_id)
-        if r.handler_id and r.submitted_at >= start else None,
-        "week": lambda r: week_of(r.submitted_at) if r.submitted_at >= trend_start else None,
-    })
+    by, days, weeks = board_figures(community.id, now=now)
     users = queries.users_by_id([r.handler_id for r in page["items"]]
                                 + [handler for _team, handler in by["member"]])
     return {
         "community": {"id": community.id, "name": community.name, "district": community.district},
         "window": {"start": local(start), "end": local(end)},
-        "figures": headline(by["community"].get(True, Figures())),
+        "figures": headline(by["community"][None]),
         "teams": _team_ranking(by["team"], teams),
         "members": _member_ranking(by["member"], teams, users),
-        "daily": _daily(recent, start, now),
-        "weekly": _weekly(by["week"], trend_start),
+        "daily": [{"day": local_day(day).isoformat(), "count": by["day"].get(i, Figures()).total}
+                  for i, day in enumerate(days[:-1])],
+        "weekly": [{"week_start": local_day(week).isoformat(), **_trend(by["week"].get(i))}
+                   for i, week in enumerate(weeks[:-1])],
         "map": maps.community_map(community.id, now),
         "cards": [card for found in emit(PUBLIC_CARDS, community_id=community.id, now=now)
                   for card in found],
@@ -166,6 +158,40 @@ def _community_board(community: Community, *, now: datetime, args: dict) -> dict
             "next_cursor": page["next_cursor"],
         },
     }
+
+
+def board_figures(community_id: int, *, now: datetime) -> tuple[dict, list, list]:
+    """A community board's figures, counted by the database in one statement: the window's
+    headline, by team (the team now responsible), by member (team, handler), the requests of
+    each local day of the window and the figures of each of the last ``TREND_WEEKS`` weeks.
+
+    Returns the groupings (days and weeks keyed by their index) and the bounds of the days and
+    of the weeks (each span from one bound to the next; the last bound closes the last span).
+    """
+    start, _end = public_window(now)
+    first_week = week_start(now) - timedelta(weeks=TREND_WEEKS - 1)
+    # local midnights, each computed from its local day (a fixed zone has no DST; stay exact)
+    weeks = [day_start(local_day(first_week + timedelta(weeks=i))) for i in range(TREND_WEEKS + 1)]
+    first_day = local_day(start)
+    days = [day_start(first_day + timedelta(days=i))
+            for i in range((local_day(now) - first_day).days + 2)]
+    submitted, team, handler = Request.submitted_at, Request.team_id, Request.handler_id
+    recent = submitted >= start
+    by = figures.groupings({
+        "community": figures.Grouping(where=recent),
+        "team": figures.Grouping(keys=(team,), where=recent & team.is_not(None)),
+        "member": figures.Grouping(keys=(team, handler), where=recent & handler.is_not(None)),
+        "week": figures.Grouping(keys=(figures.bucket(submitted, weeks),),
+                                 where=(submitted >= weeks[0]) & (submitted < weeks[-1])),
+        "day": figures.Grouping(keys=(figures.bucket(submitted, days),),
+                                where=recent & (submitted < days[-1])),
+    }, now=now, start=min(start, weeks[0]), community_id=community_id, middles=True)
+    return by, days, weeks
+
+
+def _trend(f: Figures | None) -> dict:
+    f = f or Figures()
+    return {"total": f.total, **{k: getattr(f, k) for k in figures.RATE_LABELS}}
 
 
 def _rank_key(item: dict):
@@ -188,38 +214,6 @@ def _member_ranking(by_member: dict, teams: dict, users: dict) -> list[dict]:
     items.sort(key=lambda i: (_rank_key(i), i["_id"]))
     return [{"rank": n, **{k: v for k, v in item.items() if k != "_id"}}
             for n, item in enumerate(items, 1)]
-
-
-def _daily(rows: list, start: datetime, now: datetime) -> list[dict]:
-    zone = _zone()  # once, not per row (``local_day``)
-    counts = Counter(r.submitted_at.astimezone(zone).date() for r in rows)
-    first, last = local_day(start), local_day(now)
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    return [{"day": d.isoformat(), "count": counts.get(d, 0)} for d in days]
-
-
-def _week_key() -> Callable[[datetime], datetime]:
-    """``week_start`` of a moment, the zone looked up once and each local day's week once."""
-    zone, weeks = _zone(), {}
-
-    def week_of(moment: datetime) -> datetime:
-        day = moment.astimezone(zone).date()
-        if day not in weeks:
-            weeks[day] = week_start(moment)
-        return weeks[day]
-
-    return week_of
-
-
-def _weekly(by_week: dict, first_week: datetime) -> list[dict]:
-    out = []
-    for i in range(TREND_WEEKS):
-        week = first_week + timedelta(weeks=i)
-        week = day_start(local_day(week))  # a fixed zone has no DST, but stay exact anyway
-        f = by_week.get(week, Figures())
-        out.append({"week_start": local_day(week).isoformat(), "total": f.total,
-                    **{k: getattr(f, k) for k in figures.RATE_LABELS}})
-    return out
 
 
 def public_request_page(*, no: str, now: datetime, face: str,
@@ -326,11 +320,11 @@ def store_weekly_reports(*, now: datetime) -> int:
     for community in grid_queries.communities():
         if community.id in done:
             continue
-        grouped = figures.compute_many(
-            figures.rows(start=start, end=end, community_id=community.id), now=now,
-            keys={"community": lambda _row: True,
-                  **{group: figures.by(group) for group in ("grid", "team", "member")}})
-        report = {"community": grouped.pop("community").get(True, Figures()).to_dict()}
+        grouped = figures.groupings(
+            {"community": figures.grouping_by(None),
+             **{group: figures.grouping_by(group) for group in ("grid", "team", "member")}},
+            now=now, start=start, end=end, community_id=community.id, middles=True)
+        report = {"community": grouped.pop("community")[None].to_dict()}
         for group, by_key in grouped.items():
             report[group] = {str(k): f.to_dict() for k, f in by_key.items()}
         db.session.add(WeeklyReport(community_id=community.id, week_start=start, week_end=end,
