@@ -533,7 +533,7 @@ def time_sweep(database: str, env: dict, *, due: int = 1000) -> dict:
     code = f"""
 import json, time
 from datetime import UTC, datetime, timedelta
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from server import create_app
 from server.requests.escalation import escalate_due
 from server.extensions import db
@@ -546,6 +546,9 @@ with app.app_context():
             break
     ids = list(db.session.scalars(select(Request.id).where(Request.status == "closed")
                                   .order_by(Request.id.desc()).limit({due})))
+    table = Request.__table__
+    saved = [{{f"v_{{k}}": v for k, v in row._mapping.items()}}
+             for row in db.session.execute(select(table).where(table.c.id.in_(ids)))]
     db.session.execute(update(Request).where(Request.id.in_(ids)).values(
         status="dispatched", hop="A", handler_id=None, accepted_at=None, resolved_at=None,
         closed_at=None, accept_deadline=now - timedelta(minutes=5)))
@@ -553,10 +556,19 @@ with app.app_context():
     rows = db.session.scalar(select(func.count()).select_from(Request))
     began = time.perf_counter()
     result = escalate_due(now, batch={due})
-    print("{MARK}" + json.dumps({{"rows": rows, "seconds": time.perf_counter() - began, **result}}))
+    seconds = time.perf_counter() - began
+    # the requests as they were, so that runs on a reused database stay comparable (left
+    # dispatched, they piled up run after run and changed the inbox's plan)
+    db.session.execute(update(table).where(table.c.id == bindparam("v_id")).values(
+        {{c.name: bindparam(f"v_{{c.name}}", type_=c.type) for c in table.c if c.name != "id"}}),
+        saved)
+    db.session.commit()
+    print("{MARK}" + json.dumps({{"rows": rows, "seconds": seconds, **result}}))
 """
     done = subprocess.run([str(BIN / "python"), "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, env={**env, "DATABASE_URL": database}, check=True)
+                          text=True, env={**env, "DATABASE_URL": database}, check=False)
+    if done.returncode:
+        raise RuntimeError(f"the sweep measurement failed:\n{done.stderr[-3000:]}")
     raw = parse_wrk(done.stdout)
     return {"rows": raw["rows"], "seconds": raw["seconds"], "hops": raw["due"]}
 

@@ -1,8 +1,10 @@
-"""The benchmark script's pieces that need no server: its wrk script and its result parsing."""
+"""The benchmark script's pieces: its wrk script, its result parsing, the paced generator and
+the sweep measurement's clean-up."""
 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -98,3 +100,39 @@ def test_the_paced_generator_finds_which_process_accepted_a_connection():
             with accepted:
                 assert _accepted_by(client_port, server_port, [os.getpid()]) == os.getpid()
                 assert _accepted_by(client_port, server_port, [os.getppid()]) is None
+
+
+def test_the_sweep_measurement_leaves_the_requests_as_it_found_them(world, app):
+    """The escalation sweep is timed on requests reopened for it; afterwards they are as they
+    were, so that runs on a reused database stay comparable."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bench.run import time_sweep
+    from server.catalogue.models import Category
+    from server.extensions import db
+    from server.requests.models import Request
+
+    category = db.session.scalar(select(Category.id).order_by(Category.id))
+    member = world.user("demo-member-a").id
+    closed_at = world.clock.now() - timedelta(days=2)
+    for n in range(3):
+        db.session.add(Request(
+            no=f"SW-{n}", community_id=world.community.id, grid_id=world.section.grid_id,
+            section_id=world.section.id, category_id=category, description="已办结",
+            status="closed", hop="A", team_id=world.team_a.id, handler_id=member,
+            submitted_at=closed_at - timedelta(hours=3), updated_at=closed_at,
+            accept_deadline=closed_at - timedelta(hours=2), accepted_at=closed_at - timedelta(hours=2),
+            resolved_at=closed_at - timedelta(hours=1), closed_at=closed_at))
+    db.session.commit()
+    table = Request.__table__
+    before = [dict(row._mapping) for row in db.session.execute(select(table).order_by(table.c.id))]
+
+    environment = {k: v for k, v in os.environ.items() if k != "HUYING_ENV"}
+    sweep = time_sweep(app.config["SQLALCHEMY_DATABASE_URI"], environment, due=3)
+
+    assert sweep["hops"] == 3  # each moved from post A to post B while timed
+    db.session.rollback()
+    assert [dict(row._mapping) for row in
+            db.session.execute(select(table).order_by(table.c.id))] == before
