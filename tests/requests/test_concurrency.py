@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from seed.loader import load_accounts
 from server.extensions import db
+from server.requests import service
 from server.requests.models import Event, Request
 from tests.factories import Api
 from tests.races import race
@@ -73,3 +75,32 @@ def test_submissions_at_once_cannot_pass_the_open_request_cap(world, app, monkey
     assert sorted((a.status, a.code) for a in answers) == [(201, 0)] * 2 + [(409, 40906)] * 3
     assert db.session.scalar(select(func.count()).select_from(Request).where(
         Request.resident_id == resident)) == 3
+
+
+@pytest.mark.postgres_only
+def test_a_submission_in_progress_does_not_hold_up_the_next_one(world, app, monkeypatch):
+    """The community's counter of the day is bumped in a transaction of its own: while one
+    submission's transaction is still open (its number taken, the rest being written), another
+    submission in the same community goes through and gets the next number. Bumped inside the
+    submission's transaction, it waited for that commit (every submission of a community
+    queued on one row)."""
+    monkeypatch.setitem(app.config, "MAX_OPEN_REQUESTS", 0)  # no lock on the resident's row
+    token = world.as_("demo-resident").token
+    body = {"category_code": "sanitation", "description": "楼道里堆满了杂物，影响通行",
+            "section_id": world.section.id}
+    first = service.submit(resident=world.user("demo-resident"), category_code="sanitation",
+                           description="路灯不亮", section_id=world.section.id,
+                           now=world.clock.now(), commit=False)
+    answers: list = []
+    second = threading.Thread(target=lambda: answers.append(
+        Api(app.test_client(), token).post("/api/v1/requests", body)))
+    second.start()
+    second.join(timeout=20)
+    held_up = second.is_alive()
+    db.session.commit()  # the first submission ends (and frees anything the second waits on)
+    second.join(timeout=60)
+    assert not held_up, "the second submission waited for the first one's commit"
+    (answer,) = answers
+    assert answer.status == 201, answer.body
+    prefix, number = first.no.rsplit("-", 1)
+    assert answer.data["no"] == f"{prefix}-{int(number) + 1:04d}"
