@@ -53,3 +53,24 @@ def test_the_docs_page_is_browsable_without_external_assets(client):
     html = page.get_data(as_text=True)
     assert "/api/v1/requests/{request_id}/accept" in html
     assert not re.search(r"<script[^>]+src=|https?://(?!127\.0\.0\.1)[^\"']*\.(js|css)", html)
+
+
+def test_arguments_are_read_by_a_schema_made_once(world, monkeypatch):
+    """An endpoint's arguments are loaded by the schema instance made when it was declared:
+    given the class, webargs built a new one (a copy of every field) for each request. Reading
+    a list with query arguments and submitting a request build no schema."""
+    import marshmallow
+
+    built: list[str] = []
+    init = marshmallow.Schema.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        init(self, *args, **kwargs)
+
+    world.submit()  # whatever is built lazily on first use, built before counting
+    monkeypatch.setattr(marshmallow.Schema, "__init__", counting)
+    resident = world.as_("demo-resident")
+    assert resident.get("/api/v1/requests/mine?limit=5").status == 200
+    world.submit()
+    assert built == []
