@@ -24,9 +24,10 @@ pytestmark = pytest.mark.faults
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
-REQUESTS = 80
-# The sweep commits a chunk at a time: small chunks here, so the kill can land between them.
-CHUNK = 20
+REQUESTS = 120
+# The sweep commits a chunk at a time: small chunks here, so the kill can land between them
+# (with chunks of 20 a fast machine's sweep could finish between two looks of the watcher).
+CHUNK = 5
 
 
 def _job(app, job_id: str, at) -> subprocess.Popen:
