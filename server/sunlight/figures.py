@@ -265,8 +265,9 @@ def compute_many(source: Iterable, *, now: datetime, keys: dict[str, Callable]) 
 
     ``keys`` names each grouping's key function; a row whose key is None is left out of that
     grouping. A row is added to the figures of the group all the keys name together, and each
-    grouping is the merge of those: one ``Figures.add`` per row instead of one per grouping (a
-    city community's board groups 34,000 rows four ways).
+    grouping is the merge of those: one ``Figures.add`` per row instead of one per grouping.
+    The definition's answer, row by row, to what ``groupings`` counts in the database (the
+    boards and the weekly report use that one; the tests compare the two).
     """
     names, functions = list(keys), list(keys.values())
     together: dict[tuple, Figures] = {}
