@@ -86,15 +86,7 @@ def merge(parts) -> Figures:
     """The figures of the requests of several groups together (each request is in one group)."""
     out = Figures()
     for f in parts:
-        for name in ("total", "dispatched", "responded", "rated", "rated_resolved",
-                     "rated_satisfied", "closed", "closed_on_time", "open_overdue"):
-            setattr(out, name, getattr(out, name) + getattr(f, name))
-        for status, n in f.by_status.items():
-            out.by_status[status] = out.by_status.get(status, 0) + n
-        for light, n in f.by_light.items():
-            out.by_light[light] += n
-        out.accept_minutes.extend(f.accept_minutes)
-        out.resolve_minutes.extend(f.resolve_minutes)
+        out.merge(f)
     return out
 
 
