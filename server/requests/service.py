@@ -100,7 +100,8 @@ def _next_number(community: Community, now: datetime) -> str:
     does; no number is ever given twice. SQLite has one writer at a time: a second connection
     would wait for the first's write lock, so the bump stays in the caller's transaction."""
     day = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    postgresql = db.engine.dialect.name == "postgresql"
+    insert = pg_insert if postgresql else sqlite_insert
     statement = (
         insert(RequestCounter)
         .values(community_id=community.id, day=day, value=1)
@@ -109,7 +110,7 @@ def _next_number(community: Community, now: datetime) -> str:
         )
         .returning(RequestCounter.value)
     )
-    if db.engine.dialect.name == "postgresql":
+    if postgresql:
         with db.engine.begin() as connection:
             value = connection.execute(statement).scalar_one()
     else:

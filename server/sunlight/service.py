@@ -109,10 +109,11 @@ def community_board(*, community_id: int, now: datetime, args: dict,
         if render is None:
             return board()
         # One computation serves every face read under the same version within half a
-        # lifetime: the scheduler renders the page, then the JSON, from one board (the busiest
-        # city community's takes about half a second of CPU; computed per face, the refresher
-        # fell behind at city scale). Half a lifetime is the refresher's own period, so each of
-        # its rounds still computes the board afresh.
+        # lifetime: the scheduler renders the page, then the JSON, from one board (computed
+        # per face, when its figures were still summed in Python, the refresher fell behind at
+        # city scale; the busiest city board is still about 0.1 s, most of it PostgreSQL's).
+        # Half a lifetime is the refresher's own period, so each of its rounds still computes
+        # the board afresh.
         return render(boardcache.cached(("community", community_id, "board-data", *given), now,
                                         board, version=version, until=_half_a_lifetime))
 
